@@ -8,7 +8,11 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      // zod nests the reason a record key was refused ("Invalid key in record" alone says little).
+      const nested = 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues as Array<{ message: string }>)[0]?.message : undefined;
+      return `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}${nested ? ` (${nested})` : ''}`;
+    })
     .join('; ');
 }
 

@@ -1,0 +1,87 @@
+// The Fastify application: routes as plugins, zod-typed, with generated OpenAPI at
+// /docs. Bad parameters get a 400 whose message names the parameter.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../lib/logger.js';
+import { Counter, Histogram, getOrCreate, type Registry } from '../lib/metrics.js';
+import type { TelemetryStore } from '../store/types.js';
+import type { GatewayDirectory } from './gateway-directory.js';
+import { gatewaysRoutes } from './routes/gateways.js';
+import { BadParameterError, readingsRoutes } from './routes/readings.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface ApiOptions {
+  store: TelemetryStore;
+  directory: GatewayDirectory;
+  registry: Registry;
+  logger: Logger;
+  version?: string;
+}
+
+interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
+
+/** "querystring parameter "from": …" from the first validation issue. */
+function describeValidation(context: string | undefined, issues: ValidationIssue[]): { parameter: string; message: string } {
+  const first = issues[0] ?? {};
+  const path = (first.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean);
+  const unknownKeys = (first.params?.issue as { keys?: string[] } | undefined)?.keys;
+  const parameter = unknownKeys?.length ? unknownKeys.join(', ') : (path[0] ?? '(request)');
+  const where = context === 'querystring' ? 'query parameter' : `${context ?? 'request'} field`;
+  const detail = unknownKeys?.length ? `unknown parameter (not one this route accepts)` : (first.message ?? 'invalid');
+  return { parameter, message: `${where} "${parameter}": ${detail}` };
+}
+
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  // Fastify types its logger generic from the instance passed; we only need the base logger interface.
+  const loggerInstance = options.logger as FastifyBaseLogger;
+  const app = Fastify({
+    loggerInstance,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const requests = getOrCreate(options.registry, 'shaobing_api_requests_total', () =>
+    new Counter({ name: 'shaobing_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'] as const, registers: [options.registry] }));
+  const latency = getOrCreate(options.registry, 'shaobing_api_request_seconds', () =>
+    new Histogram({ name: 'shaobing_api_request_seconds', help: 'API request duration', labelNames: ['route'] as const, buckets: [0.005, 0.02, 0.1, 0.5, 2], registers: [options.registry] }));
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, status: String(reply.statusCode) });
+    latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const { parameter, message } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
+      return reply.code(400).send({ error: 'Bad Request', message, parameter });
+    }
+    if (error instanceof BadParameterError) {
+      return reply.code(400).send({ error: 'Bad Request', message: error.message, parameter: error.parameter });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'Internal Server Error', message: 'the request failed on the server; see the API log' });
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Shaobing API', description: 'Readings, gateways and health of the Shaobing sensing network', version: options.version ?? '0.1.0' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(readingsRoutes, { store: options.store });
+  await app.register(gatewaysRoutes, { directory: options.directory });
+  await app.register(systemRoutes, { store: options.store, directory: options.directory, registry: options.registry });
+  return app;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJson } from './decode.js';
+import { MAX_TELEMETRY_BYTES, commandSchema, configSchema, statusSchema, telemetrySchema } from './schemas.js';
+
+const ts = Date.UTC(2026, 0, 15, 3, 0, 0);
+const good = { v: 1, measurement: 'weather', profile: 'th-transmitter', samples: [{ ts, seq: 1, values: { temperature: -31.2, humidity: 80 } }] };
+const decode = (payload: string) => decodeJson(telemetrySchema, payload, MAX_TELEMETRY_BYTES);
+
+describe('telemetry schema', () => {
+  it('accepts the documented example', () => {
+    const result = decode(JSON.stringify({ ...good, samples: [{ ...good.samples[0], quality: 'good' }] }));
+    expect(result).toEqual({ ok: true, value: { ...good, samples: [{ ...good.samples[0], quality: 'good' }] } });
+  });
+
+  it.each([
+    ['not JSON', 'hello', /not valid JSON/],
+    ['empty', '', /empty payload/],
+    ['NaN literal', JSON.stringify(good).replace('-31.2', 'NaN'), /not valid JSON/],
+    ['string value', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { temperature: '-31' } }] }), /samples\.0\.values\.temperature/],
+    ['null value', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { temperature: null } }] }), /samples\.0\.values\.temperature/],
+    ['huge number (Infinity)', JSON.stringify(good).replace('-31.2', '1e999'), /samples\.0\.values\.temperature/],
+    ['missing seq', JSON.stringify({ ...good, samples: [{ ts, values: { t: 1 } }] }), /samples\.0\.seq/],
+    ['seconds instead of ms', JSON.stringify({ ...good, samples: [{ ts: 1764290000, seq: 1, values: { t: 1 } }] }), /before 2000/],
+    ['fractional ts', JSON.stringify({ ...good, samples: [{ ts: ts + 0.5, seq: 1, values: { t: 1 } }] }), /integer/],
+    ['no samples', JSON.stringify({ ...good, samples: [] }), /at least one sample/],
+    ['empty values', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: {} }] }), /at least one value/],
+    ['reserved field', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { sb_seq: 1 } }] }), /reserved/],
+    ['upper-case field', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { Temp: 1 } }] }), /field names/],
+    ['wrong version', JSON.stringify({ ...good, v: 2 }), /^invalid message: v:/],
+    ['extra key (site in payload)', JSON.stringify({ ...good, site: 'elsewhere' }), /site|Unrecognized/i],
+    ['array root', '[1,2]', /\(root\)/],
+    ['oversized', JSON.stringify({ ...good, profile: 'x'.repeat(MAX_TELEMETRY_BYTES) }), /exceeds the limit/],
+  ])('rejects %s with a reason naming the problem', (_name, payload, reason) => {
+    const result = decode(payload);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('other v1 messages', () => {
+  it('status: the last will has no timestamp', () => {
+    expect(statusSchema.safeParse({ v: 1, state: 'offline', reason: 'connection lost' }).success).toBe(true);
+    expect(statusSchema.safeParse({ v: 1, state: 'sleeping' }).success).toBe(false);
+  });
+
+  it('config: devices get default timings', () => {
+    const parsed = configSchema.parse({ v: 1, version: 2, devices: [{ id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: 5020 }, unit: 1 }] });
+    expect(parsed.devices[0]).toMatchObject({ pollIntervalMs: 5000, timeoutMs: 1000 });
+    expect(configSchema.safeParse({ v: 1, version: 0, devices: [] }).success).toBe(false);
+  });
+
+  it('command: discriminated by type', () => {
+    expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'write', device: 'siren-1', point: 'siren', value: true }).success).toBe(true);
+    expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'launch', device: 'siren-1' }).success).toBe(false);
+  });
+});
