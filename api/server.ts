@@ -1,6 +1,6 @@
 // The Fastify application: routes as plugins, zod-typed, with generated OpenAPI at
 // /docs. Bad parameters get a 400 whose message names the parameter.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -40,7 +40,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const loggerInstance = options.logger as FastifyBaseLogger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Per-request lines would drown the service log; requests are counted in /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
   });

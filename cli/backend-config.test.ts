@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBackendConfig } from './backend-config.js';
+
+describe('backend configuration', () => {
+  it('defaults to the embedded SQLite store on loopback', () => {
+    const config = loadBackendConfig(undefined, {});
+    expect(config.store).toEqual({ kind: 'sqlite', path: 'data/shaobing.db' });
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
+  });
+
+  it('environment overrides the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-config-'));
+    const file = path.join(dir, 'backend.yaml');
+    fs.writeFileSync(file, 'api:\n  port: 9000\nstore:\n  kind: influx\n  url: http://127.0.0.1:8086\n');
+    const config = loadBackendConfig(file, { SB_API_PORT: '9100', SB_INFLUX_DB: 'tongjiang' });
+    expect(config.api.port).toBe(9100);
+    expect(config.store).toMatchObject({ kind: 'influx', url: 'http://127.0.0.1:8086', database: 'tongjiang' });
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it.each([
+    [{ SB_API_PORT: 'eighty' }, /SB_API_PORT="eighty": expected a number \(setting api.port\)/],
+    [{ SB_API_PORT: '70000' }, /setting api.port \(SB_API_PORT\)/],
+    [{ SB_STORE: 'mongo' }, /setting store.kind \(SB_STORE\)/],
+    [{ SB_STORE: 'influx' }, /setting store.url \(SB_INFLUX_URL\)/],
+    [{ SB_STORE: 'influx', SB_INFLUX_URL: 'not a url' }, /setting store.url \(SB_INFLUX_URL\): must be a URL/],
+    [{ SB_MQTT_URL: 'http://x' }, /setting mqtt.url \(SB_MQTT_URL\)/],
+  ])('refuses %j naming the setting', (env, message) => {
+    expect(() => loadBackendConfig(undefined, env)).toThrow(message);
+  });
+
+  it('names an unknown key in the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-config-'));
+    const file = path.join(dir, 'backend.yaml');
+    fs.writeFileSync(file, 'api:\n  prot: 9000\n');
+    expect(() => loadBackendConfig(file, {})).toThrow(/in .*backend.yaml:\n  setting api: Unrecognized key: "prot"/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});

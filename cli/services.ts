@@ -1,0 +1,85 @@
+// Runs one backend part on its own (`shaobing broker|ingest|api`), from the backend
+// configuration, until SIGINT/SIGTERM.
+import path from 'node:path';
+import { AccountStore, loadAccounts, startBroker } from '../broker/index.js';
+import { buildApi } from '../api/server.js';
+import { connectGatewayDirectory } from '../api/gateway-directory.js';
+import { DeadLetterStore } from '../ingest/dead-letters.js';
+import { startIngest } from '../ingest/service.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { createRegistry } from '../lib/metrics.js';
+import { createStore } from '../store/index.js';
+import type { BackendConfig } from './backend-config.js';
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+function mqttLogin(config: BackendConfig, service: string): { url: string; username: string; password: string } {
+  const { url, username, password } = config.mqtt;
+  if (!username || !password) throw new Error(`${service} needs broker credentials: set mqtt.username and mqtt.password (SB_MQTT_USERNAME, SB_MQTT_PASSWORD)`);
+  return { url, username, password };
+}
+
+async function runUntilSignal(logger: Logger, stop: () => Promise<void>): Promise<void> {
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  await stop();
+}
+
+export async function runBroker(config: BackendConfig): Promise<void> {
+  const logger = createLogger('shaobing-broker');
+  if (!config.broker.accounts) throw new Error('the broker needs an accounts file: set broker.accounts (SB_BROKER_ACCOUNTS); see docs/configuration.md');
+  const accounts = await AccountStore.fromFile(config.broker.accounts);
+  const broker = await startBroker({ host: config.broker.host, port: config.broker.port, accounts, logger });
+  logger.info({ url: broker.url, accounts: accounts.size }, 'broker listening');
+  process.on('SIGHUP', () => {
+    loadAccounts(config.broker.accounts!)
+      .then((next) => {
+        const changes = accounts.replace(next);
+        // Sessions are bound at CONNECT: end those of removed accounts and changed passwords.
+        for (const username of [...changes.removed, ...changes.changed]) broker.disconnectUser(username);
+        logger.info({ changes }, 'accounts reloaded');
+      })
+      .catch((err: Error) => logger.error({ err: err.message }, 'accounts reload refused; keeping the current accounts'));
+  });
+  await runUntilSignal(logger, () => broker.close());
+}
+
+export async function runIngest(config: BackendConfig): Promise<void> {
+  const logger = createLogger('shaobing-ingest');
+  const store = createStore(config.store, logger);
+  await store.init();
+  const deadLetters = new DeadLetterStore(config.ingest.deadLetterPath ?? path.join(config.dataDir, 'dead-letters.db'));
+  const ingest = startIngest({
+    mqtt: { ...mqttLogin(config, 'ingest'), clientId: config.ingest.clientId },
+    store, deadLetters, logger, registry: createRegistry(),
+    maxBatchSamples: config.ingest.maxBatchSamples, maxBatchDelayMs: config.ingest.maxBatchDelayMs,
+  });
+  await ingest.ready;
+  logger.info({ store: store.kind }, 'ingest running');
+  await runUntilSignal(logger, async () => {
+    await ingest.close();
+    await store.close();
+    deadLetters.close();
+  });
+}
+
+export async function runApi(config: BackendConfig): Promise<void> {
+  const logger = createLogger('shaobing-api');
+  const store = createStore(config.store, logger);
+  await store.init();
+  const directory = connectGatewayDirectory({ ...mqttLogin(config, 'api'), clientId: `shaobing-api-${process.pid}` }, logger);
+  const api = await buildApi({ store, directory, registry: createRegistry(), logger });
+  await api.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
+  await runUntilSignal(logger, async () => {
+    await api.close();
+    await directory.close();
+    await store.close();
+  });
+}

@@ -1,0 +1,164 @@
+// Starts the whole system in one process: broker, store, ingest, api, and simulated
+// sites (Modbus simulators with their gateways). Used by `shaobing demo`, the
+// end-to-end tests and the benchmarks, so all three run the same wiring.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
+import { buildApi } from '../api/server.js';
+import { connectGatewayDirectory, type GatewayDirectory } from '../api/gateway-directory.js';
+import { startGateway, loadProfileLibrary, defaultProfilesDir, type Gateway, type DeviceProfile } from '../gateway/index.js';
+import { DeadLetterStore } from '../ingest/dead-letters.js';
+import { startIngest, type IngestService } from '../ingest/service.js';
+import type { Logger } from '../lib/logger.js';
+import { createRegistry, type Registry } from '../lib/metrics.js';
+import { startModbusSimulator, type ModbusSimulator } from '../simulators/modbus/index.js';
+import { createStore, type StoreConfig, type TelemetryStore } from '../store/index.js';
+
+export interface SimulatedDeviceSpec { id: string; profile: string; seed: number; pollIntervalMs: number }
+export interface SimulatedSiteSpec { site: string; gateway: string; devices: SimulatedDeviceSpec[] }
+
+/** Two sites of the demo: Tongjiang town centre and Jiejinkou, a Hezhe village on the Heilongjiang (Amur). */
+export const DEMO_SITES: SimulatedSiteSpec[] = [
+  { site: 'tongjiang-town', gateway: 'gw-01', devices: [
+    { id: 'th-1', profile: 'th-transmitter', seed: 11, pollIntervalMs: 2000 },
+    { id: 'pm-1', profile: 'pm-sensor', seed: 12, pollIntervalMs: 2000 },
+  ] },
+  { site: 'jiejinkou', gateway: 'gw-01', devices: [
+    { id: 'th-1', profile: 'th-transmitter', seed: 21, pollIntervalMs: 2000 },
+    { id: 'pm-1', profile: 'pm-sensor', seed: 22, pollIntervalMs: 2000 },
+  ] },
+];
+
+export interface SystemOptions {
+  store: StoreConfig;
+  dataDir: string;
+  logger: Logger;
+  apiPort?: number;
+  brokerPort?: number;
+  sites?: SimulatedSiteSpec[];
+  /** Shared by gateways and simulators so tests can predict sample values (default Date.now). */
+  clock?: () => number;
+  registry?: Registry;
+}
+
+export interface RunningSite {
+  spec: SimulatedSiteSpec;
+  gateway: Gateway;
+  simulators: Map<string, ModbusSimulator>;
+}
+
+export interface RunningSystem {
+  apiUrl: string;
+  brokerUrl: string;
+  store: TelemetryStore;
+  broker: RunningBroker;
+  ingest: IngestService;
+  api: FastifyInstance;
+  sites: RunningSite[];
+  deadLetters: DeadLetterStore;
+  /** Credentials of a service account, for tests that publish as a trusted client. */
+  serviceLogin: { username: string; password: string };
+  /** Adds a gateway account (for tests that connect their own gateway client). */
+  addGatewayAccount(site: string, gateway: string): Promise<{ username: string; password: string }>;
+  close(): Promise<void>;
+}
+
+const randomPassword = () => crypto.randomBytes(18).toString('base64url');
+
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const { logger, dataDir } = options;
+  const clock = options.clock ?? Date.now;
+  const registry = options.registry ?? createRegistry();
+  const sites = options.sites ?? DEMO_SITES;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try { await cleanup(); } catch (err) { logger.warn({ err: (err as Error).message }, 'error while stopping'); }
+    }
+  };
+
+  try {
+    // Accounts are made up for this run: the passwords live only in this process.
+    const accounts: Account[] = [];
+    const login = async (username: string, make: (hash: string) => Account) => {
+      const password = randomPassword();
+      accounts.push(make(await hashPassword(password)));
+      return { username, password };
+    };
+    const ingestLogin = await login('ingest', (passwordHash) => ({ role: 'ingest', username: 'ingest', passwordHash }));
+    const apiLogin = await login('api', (passwordHash) => ({ role: 'api', username: 'api', passwordHash }));
+    const gatewayLogins = new Map<string, { username: string; password: string }>();
+    for (const spec of sites) {
+      const username = `${spec.site}.${spec.gateway}`;
+      gatewayLogins.set(username, await login(username, (passwordHash) => ({ role: 'gateway', username, passwordHash, site: spec.site, gateway: spec.gateway })));
+    }
+    const accountStore = new AccountStore(accounts);
+
+    const broker = await startBroker({ port: options.brokerPort ?? 0, accounts: accountStore, logger: logger.child({ service: 'broker' }) });
+    cleanups.push(() => broker.close());
+
+    const store = createStore(options.store, logger.child({ service: 'store' }));
+    await store.init();
+    cleanups.push(() => store.close());
+
+    const deadLetters = new DeadLetterStore(path.join(dataDir, 'dead-letters.db'));
+    cleanups.push(() => deadLetters.close());
+
+    const ingest = startIngest({
+      mqtt: { url: broker.url, ...ingestLogin, clientId: 'shaobing-ingest' },
+      store, deadLetters, registry, logger: logger.child({ service: 'ingest' }),
+    });
+    cleanups.push(() => ingest.close());
+    await ingest.ready;
+
+    const directory: GatewayDirectory = connectGatewayDirectory({ url: broker.url, ...apiLogin, clientId: 'shaobing-api' }, logger.child({ service: 'api' }));
+    cleanups.push(() => directory.close());
+    await directory.ready;
+    const api = await buildApi({ store, directory, registry, logger: logger.child({ service: 'api' }) });
+    cleanups.push(() => api.close());
+    await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 });
+    const address = api.server.address();
+    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.apiPort}`;
+
+    const profiles: Map<string, DeviceProfile> = await loadProfileLibrary(defaultProfilesDir());
+    const runningSites: RunningSite[] = [];
+    for (const spec of sites) {
+      const simulators = new Map<string, ModbusSimulator>();
+      for (const device of spec.devices) {
+        const profile = profiles.get(device.profile);
+        if (!profile) throw new Error(`site ${spec.site}: unknown profile "${device.profile}"`);
+        const simulator = await startModbusSimulator({ profile, seed: device.seed, clock, logger: logger.child({ service: 'sim', device: device.id }) });
+        cleanups.push(() => simulator.close());
+        simulators.set(device.id, simulator);
+      }
+      const gatewayLogin = gatewayLogins.get(`${spec.site}.${spec.gateway}`)!;
+      const gateway = await startGateway({
+        site: spec.site, gateway: spec.gateway,
+        mqtt: { url: broker.url, ...gatewayLogin },
+        statusIntervalMs: 10_000,
+        devices: spec.devices.map((device) => ({
+          id: device.id, profile: device.profile, unit: 1, pollIntervalMs: device.pollIntervalMs, timeoutMs: 1000,
+          transport: { kind: 'tcp' as const, host: '127.0.0.1', port: simulators.get(device.id)!.port },
+        })),
+      }, { logger: logger.child({ service: 'gateway', site: spec.site }), clock, profiles });
+      cleanups.push(() => gateway.stop());
+      runningSites.push({ spec, gateway, simulators });
+    }
+
+    return {
+      apiUrl, brokerUrl: broker.url, store, broker, ingest, api, sites: runningSites, deadLetters,
+      serviceLogin: apiLogin,
+      addGatewayAccount: async (site, gateway) => {
+        const username = `${site}.${gateway}`;
+        const credentials = await login(username, (passwordHash) => ({ role: 'gateway', username, passwordHash, site, gateway }));
+        accountStore.replace(accounts);
+        return credentials;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
