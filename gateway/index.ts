@@ -1,0 +1,6 @@
+// The gateway's public surface: start it, load its configuration and device profiles.
+export { startGateway, type Gateway, type GatewayOptions, type GatewayStats } from './gateway.js';
+export { gatewaySettingsSchema, loadGatewaySettings, parseGatewaySettings, GatewayConfigError, type GatewaySettings, type GatewaySettingsInput } from './config.js';
+export { loadProfile, loadProfileLibrary, parseProfile, defaultProfilesDir, findPackageRoot, ProfileError } from './profile.js';
+export type { DeviceProfile, DeviceProfileInput, ProfilePoint, Simulation } from './profile-schema.js';
+export type { Clock } from './device-poller.js';

@@ -1,0 +1,48 @@
+// Outgoing payloads match the protocol v1 schemas, and samples leave out what JSON cannot carry.
+import { describe, expect, it } from 'vitest';
+import { eventSchema, statusSchema, telemetrySchema } from '../protocol/index.js';
+import { buildDeviceEvent, buildOnlineStatus, buildSample, buildStoppedStatus, buildTelemetry, buildWillStatus } from './messages.js';
+
+const TS = Date.UTC(2026, 0, 15, 21, 0, 0);
+
+describe('buildSample', () => {
+  it('builds a good sample and uses one sequence number', () => {
+    let seq = 41;
+    const sample = buildSample({ values: { temperature: -22.4, humidity: 81.3 }, incomplete: false }, TS, () => ++seq);
+    expect(sample).toEqual({ ts: TS, seq: 42, values: { temperature: -22.4, humidity: 81.3 }, quality: 'good' });
+    expect(telemetrySchema.parse(buildTelemetry({ name: 'th-transmitter', measurement: 'weather' }, [sample!]))).toBeTruthy();
+  });
+
+  it('leaves out NaN and infinities and marks the sample uncertain', () => {
+    const sample = buildSample({ values: { voltage: NaN, current: Infinity, ok: true, power: 1.5 }, incomplete: false }, TS, () => 1);
+    expect(sample).toEqual({ ts: TS, seq: 1, values: { ok: true, power: 1.5 }, quality: 'uncertain' });
+    expect(telemetrySchema.safeParse(buildTelemetry({ name: 'x', measurement: 'energy' }, [sample!])).success).toBe(true);
+  });
+
+  it('marks an incomplete read uncertain', () => {
+    expect(buildSample({ values: { pm25: 35 }, incomplete: true }, TS, () => 1)?.quality).toBe('uncertain');
+  });
+
+  it('gives no sample, and spends no sequence number, when nothing is left', () => {
+    let calls = 0;
+    expect(buildSample({ values: { voltage: NaN }, incomplete: false }, TS, () => ++calls)).toBeUndefined();
+    expect(calls).toBe(0);
+  });
+});
+
+describe('events and status', () => {
+  it('device events match the event schema', () => {
+    const event = buildDeviceEvent('device-offline', TS, 'th-1 is not answering', { error: 'ECONNREFUSED', consecutiveFailures: 3 });
+    expect(eventSchema.parse(event)).toEqual({ v: 1, ts: TS, type: 'device-offline', message: 'th-1 is not answering', data: { error: 'ECONNREFUSED', consecutiveFailures: 3 } });
+  });
+
+  it('online status carries uptime and device health', () => {
+    const status = buildOnlineStatus({ ts: TS + 90_500, startedAt: TS, version: '0.1.0', devices: { 'th-1': { online: true, pollsOk: 3, pollsFailed: 0 } }, memoryRssBytes: 1e8 });
+    expect(statusSchema.parse(status)).toMatchObject({ state: 'online', uptimeS: 91, devices: { 'th-1': { online: true } } });
+  });
+
+  it('the last will has no time; the stopped status has one', () => {
+    expect(statusSchema.parse(buildWillStatus())).toEqual({ v: 1, state: 'offline', reason: 'connection lost' });
+    expect(statusSchema.parse(buildStoppedStatus(TS, 'gateway stopped'))).toEqual({ v: 1, state: 'offline', ts: TS, reason: 'gateway stopped' });
+  });
+});
