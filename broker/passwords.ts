@@ -38,6 +38,10 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 1 && (n & (n - 1)) === 0;
 }
 
+function areSupportedParams({ N, r, p }: ScryptParams): boolean {
+  return isPowerOfTwo(N) && N <= MAX_N && Number.isInteger(r) && r >= 1 && r <= MAX_R && Number.isInteger(p) && p >= 1 && p <= MAX_P;
+}
+
 function decodeInteger(text: string): number {
   return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : NaN;
 }
@@ -50,7 +54,7 @@ function decodeHash(encoded: string): DecodedHash | undefined {
   const N = decodeInteger(nText);
   const r = decodeInteger(rText);
   const p = decodeInteger(pText);
-  if (!isPowerOfTwo(N) || N > MAX_N || !(r >= 1 && r <= MAX_R) || !(p >= 1 && p <= MAX_P)) return undefined;
+  if (!areSupportedParams({ N, r, p })) return undefined;
   if (!BASE64.test(saltText) || !BASE64.test(hashText)) return undefined;
   const salt = Buffer.from(saltText, 'base64');
   const hash = Buffer.from(hashText, 'base64');
@@ -73,8 +77,7 @@ export function isPasswordHash(encoded: string): boolean {
 
 export async function hashPassword(password: string | Buffer, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {
   if (password.length === 0) throw new Error('refusing to hash an empty password');
-  const probe = `scrypt$${params.N}$${params.r}$${params.p}$${'A'.repeat(24)}$${'A'.repeat(44)}`;
-  if (!isPasswordHash(probe)) throw new Error(`invalid scrypt parameters N=${params.N} r=${params.r} p=${params.p}`);
+  if (!areSupportedParams(params)) throw new Error(`invalid scrypt parameters N=${params.N} r=${params.r} p=${params.p}`);
   const salt = randomBytes(SALT_BYTES);
   const key = await deriveKey(password, salt, KEY_BYTES, params);
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;

@@ -1,0 +1,51 @@
+// The broker's counters: plain numbers that a Prometheus exporter (or a test) reads
+// through a snapshot. Totals only grow; `clientsConnected` and `socketsOpen` are gauges.
+
+export type AuthFailureReason =
+  | 'anonymous'
+  | 'no-password'
+  | 'unknown-user'
+  | 'bad-password'
+  | 'will-denied'
+  | 'busy'
+  | 'directory-error';
+
+export interface BrokerCounters {
+  /** CONNECTs accepted (authenticated) since start. */
+  connectionsTotal: number;
+  /** Clients that finished a session (any cause) since start. */
+  disconnectionsTotal: number;
+  /** Refused CONNECTs, all reasons. */
+  authFailuresTotal: number;
+  authFailuresByReason: Record<AuthFailureReason, number>;
+  /** PUBLISHes refused by the ACL (each also ends that client's connection: MQTT 3.1.1). */
+  publishDeniedTotal: number;
+  /** Subscriptions refused by the ACL (SUBACK 0x80). */
+  subscribeDeniedTotal: number;
+  /** Connections cut because a packet exceeded maxPacketSize. */
+  oversizedPacketsTotal: number;
+  /** Messages accepted from clients (wills included), and their payload bytes. */
+  messagesReceivedTotal: number;
+  bytesReceivedTotal: number;
+}
+
+export interface BrokerCountersSnapshot extends BrokerCounters {
+  /** Authenticated clients connected now. */
+  clientsConnected: number;
+  /** TCP connections open now, authenticated or not. */
+  socketsOpen: number;
+}
+
+export function createCounters(): BrokerCounters {
+  return {
+    connectionsTotal: 0,
+    disconnectionsTotal: 0,
+    authFailuresTotal: 0,
+    authFailuresByReason: { 'anonymous': 0, 'no-password': 0, 'unknown-user': 0, 'bad-password': 0, 'will-denied': 0, 'busy': 0, 'directory-error': 0 },
+    publishDeniedTotal: 0,
+    subscribeDeniedTotal: 0,
+    oversizedPacketsTotal: 0,
+    messagesReceivedTotal: 0,
+    bytesReceivedTotal: 0,
+  };
+}
