@@ -25,6 +25,7 @@ describe('telemetry schema', () => {
     ['no samples', JSON.stringify({ ...good, samples: [] }), /at least one sample/],
     ['empty values', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: {} }] }), /at least one value/],
     ['reserved field', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { sb_seq: 1 } }] }), /reserved/],
+    ['field called time', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { time: 1 } }] }), /"time" is reserved/],
     ['upper-case field', JSON.stringify({ ...good, samples: [{ ts, seq: 1, values: { Temp: 1 } }] }), /field names/],
     ['wrong version', JSON.stringify({ ...good, v: 2 }), /^invalid message: v:/],
     ['extra key (site in payload)', JSON.stringify({ ...good, site: 'elsewhere' }), /site|Unrecognized/i],

@@ -19,7 +19,9 @@ export const idSchema = z.string().regex(ID_PATTERN, 'must be lowercase letters,
 export const fieldNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are lowercase letters, digits and "_", starting with a letter, ≤ 64 chars')
-  .refine((name) => !name.startsWith('sb_'), 'field names starting with "sb_" are reserved');
+  .refine((name) => !name.startsWith('sb_'), 'field names starting with "sb_" are reserved')
+  // InfluxDB refuses a field called "time" (it is the timestamp column in InfluxQL).
+  .refine((name) => name !== 'time', 'the field name "time" is reserved');
 
 export const measurementSchema = z
   .string()
