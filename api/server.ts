@@ -28,7 +28,7 @@ interface ValidationIssue { instancePath?: string; message?: string; params?: Re
 function describeValidation(context: string | undefined, issues: ValidationIssue[]): { parameter: string; message: string } {
   const first = issues[0] ?? {};
   const path = (first.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean);
-  const unknownKeys = (first.params?.issue as { keys?: string[] } | undefined)?.keys;
+  const unknownKeys = first.params?.keys as string[] | undefined; // zod's unrecognized_keys issue
   const parameter = unknownKeys?.length ? unknownKeys.join(', ') : (path[0] ?? '(request)');
   const where = context === 'querystring' ? 'query parameter' : `${context ?? 'request'} field`;
   const detail = unknownKeys?.length ? `unknown parameter (not one this route accepts)` : (first.message ?? 'invalid');

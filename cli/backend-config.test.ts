@@ -37,7 +37,7 @@ describe('backend configuration', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-config-'));
     const file = path.join(dir, 'backend.yaml');
     fs.writeFileSync(file, 'api:\n  prot: 9000\n');
-    expect(() => loadBackendConfig(file, {})).toThrow(/in .*backend.yaml:\n  setting api: Unrecognized key: "prot"/);
+    expect(() => loadBackendConfig(file, {})).toThrow(/in .*backend.yaml:\n {2}setting api: Unrecognized key: "prot"/);
     fs.rmSync(dir, { recursive: true });
   });
 });

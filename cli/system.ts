@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
+import { registerBrokerMetrics } from '../broker/metrics.js';
 import { buildApi } from '../api/server.js';
 import { connectGatewayDirectory, type GatewayDirectory } from '../api/gateway-directory.js';
 import { startGateway, loadProfileLibrary, defaultProfilesDir, type Gateway, type DeviceProfile } from '../gateway/index.js';
@@ -97,6 +98,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const broker = await startBroker({ port: options.brokerPort ?? 0, accounts: accountStore, logger: logger.child({ service: 'broker' }) });
     cleanups.push(() => broker.close());
+    registerBrokerMetrics(registry, broker);
 
     const store = createStore(options.store, logger.child({ service: 'store' }));
     await store.init();

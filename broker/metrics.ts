@@ -1,0 +1,15 @@
+// Exposes the broker's counters as Prometheus metrics, read at scrape time.
+import { Gauge, type Registry } from '../lib/metrics.js';
+import type { RunningBroker } from './server.js';
+
+export function registerBrokerMetrics(registry: Registry, broker: RunningBroker): void {
+  const metric = (name: string, help: string, read: (s: ReturnType<RunningBroker['stats']>) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read(broker.stats())); } });
+  metric('shaobing_broker_clients_connected', 'MQTT clients connected now', (s) => s.clientsConnected);
+  metric('shaobing_broker_connections_total', 'MQTT connections accepted since start', (s) => s.connectionsTotal);
+  metric('shaobing_broker_auth_failures_total', 'CONNECTs refused (unknown account, wrong password, anonymous)', (s) => s.authFailuresTotal);
+  metric('shaobing_broker_publish_denied_total', 'PUBLISHes refused by the topic ACL', (s) => s.publishDeniedTotal);
+  metric('shaobing_broker_subscribe_denied_total', 'SUBSCRIBEs refused by the topic ACL', (s) => s.subscribeDeniedTotal);
+  metric('shaobing_broker_oversized_packets_total', 'Connections cut for a packet over the size limit', (s) => s.oversizedPacketsTotal);
+  metric('shaobing_broker_messages_received_total', 'PUBLISH packets received', (s) => s.messagesReceivedTotal);
+}
