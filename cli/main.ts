@@ -70,8 +70,15 @@ sim.command('modbus')
     await runModbusSimulator(opts);
   });
 
+function describeFailure(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof InvalidArgumentError) return err.message;
+  const { code, port } = err as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') return `port ${port ?? ''} is already in use: stop what holds it or choose another port (e.g. SB_API_PORT, SB_BROKER_PORT, --port)`;
+  return (err as Error)?.stack ?? String(err);
+}
+
 program.parseAsync().catch((err: unknown) => {
-  const message = err instanceof ConfigError || err instanceof InvalidArgumentError ? err.message : (err as Error)?.stack ?? String(err);
+  const message = describeFailure(err);
   console.error(`shaobing: ${message}`);
   process.exit(1);
 });
