@@ -12,6 +12,10 @@ describe('backend configuration', () => {
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
   });
 
+  it('a SQLite path alone selects the SQLite store', () => {
+    expect(loadBackendConfig(undefined, { SB_SQLITE_PATH: '/var/lib/shaobing/site.db' }).store).toEqual({ kind: 'sqlite', path: '/var/lib/shaobing/site.db' });
+  });
+
   it('environment overrides the file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-config-'));
     const file = path.join(dir, 'backend.yaml');

@@ -28,7 +28,11 @@ export const backendConfigSchema = z.strictObject({
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
   }).prefault({}),
-  store: storeConfigSchema.prefault({ kind: 'sqlite' }),
+  // SQLite unless told otherwise, also when only SB_SQLITE_PATH (store.path) is given.
+  store: z.preprocess(
+    (value) => (value === undefined ? { kind: 'sqlite' } : typeof value === 'object' && value !== null && !('kind' in value) ? { kind: 'sqlite', ...value } : value),
+    storeConfigSchema,
+  ),
   broker: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: port.default(1883),

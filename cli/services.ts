@@ -36,7 +36,7 @@ export async function runBroker(config: BackendConfig): Promise<void> {
   if (!config.broker.accounts) throw new Error('the broker needs an accounts file: set broker.accounts (SB_BROKER_ACCOUNTS); see docs/configuration.md');
   const accounts = await AccountStore.fromFile(config.broker.accounts);
   const broker = await startBroker({ host: config.broker.host, port: config.broker.port, accounts, logger });
-  logger.info({ url: broker.url, accounts: accounts.size }, 'broker listening');
+  logger.info({ accounts: accounts.size }, 'accounts loaded');
   process.on('SIGHUP', () => {
     loadAccounts(config.broker.accounts!)
       .then((next) => {
