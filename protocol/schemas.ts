@@ -109,18 +109,14 @@ export const configSchema = z.strictObject({
   devices: z.array(deviceConfigSchema),
 });
 
+/** Fields every command carries: its id (echoed in the command-result event) and when it was issued. */
+const commandHead = { v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64), ts: timestampSchema };
+
 export const commandSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...commandHead, type: z.literal('write'), device: idSchema, point: fieldNameSchema, value: readingValueSchema }),
+  z.strictObject({ ...commandHead, type: z.literal('capture'), cameras: z.array(idSchema).optional(), reason: z.string().max(500).optional() }),
   z.strictObject({
-    v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64), ts: timestampSchema,
-    type: z.literal('write'), device: idSchema, point: fieldNameSchema, value: readingValueSchema,
-  }),
-  z.strictObject({
-    v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64), ts: timestampSchema,
-    type: z.literal('capture'), cameras: z.array(idSchema).optional(), reason: z.string().max(500).optional(),
-  }),
-  z.strictObject({
-    v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64), ts: timestampSchema,
-    type: z.literal('ptz'), camera: idSchema, action: z.enum(['move', 'stop', 'preset']),
+    ...commandHead, type: z.literal('ptz'), camera: idSchema, action: z.enum(['move', 'stop', 'preset']),
     pan: z.number().min(-1).max(1).optional(), tilt: z.number().min(-1).max(1).optional(),
     zoom: z.number().min(-1).max(1).optional(), preset: z.string().max(64).optional(),
   }),
