@@ -78,6 +78,10 @@ export class DevicePoller {
     this.blocks = planReads(options.profile.points);
   }
 
+  get device(): DeviceConfig {
+    return this.options.device;
+  }
+
   /** True while a poll is between taking its sample time and handing over its result. */
   get busy(): boolean {
     return this.polling;

@@ -3,13 +3,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import { topics, type DeviceHealth, type GatewayRef } from '../protocol/index.js';
+import { topics, type GatewayRef } from '../protocol/index.js';
 import { parseGatewaySettings, type GatewaySettingsInput } from './config.js';
 import type { DeviceHealthSnapshot } from './device-health.js';
-import { DevicePoller, type Clock, type PollSink } from './device-poller.js';
+import { createAcquisition } from './acquisition.js';
+import type { Clock, PollSink } from './device-poller.js';
 import { buildOnlineStatus, buildStoppedStatus, buildWillStatus } from './messages.js';
-import type { ModbusLink } from './modbus-link.js';
-import { ModbusTcpLink } from './modbus-tcp-link.js';
 import { defaultProfilesDir, findPackageRoot, loadProfileLibrary } from './profile.js';
 import type { DeviceProfile } from './profile-schema.js';
 import { Uplink } from './uplink.js';
@@ -64,27 +63,6 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   const profilesDir = settings.profilesDir ?? defaultProfilesDir();
   const profiles = options.profiles ?? (await loadProfileLibrary(profilesDir));
 
-  // Resolve every profile before connecting anything: a typo must stop the start, not a device.
-  const resolved = settings.devices.map((device, index) => {
-    const profile = profiles.get(device.profile);
-    if (!profile) {
-      const known = [...profiles.keys()].sort().join(', ') || 'none';
-      throw new Error(`devices.${index} (${device.id}): unknown profile "${device.profile}" (known in ${options.profiles ? 'the given profiles' : profilesDir}: ${known})`);
-    }
-    return { device, profile };
-  });
-
-  const links = new Map<string, ModbusLink>();
-  const linkFor = (host: string, port: number): ModbusLink => {
-    const key = `${host}:${port}`;
-    let link = links.get(key);
-    if (!link) {
-      link = new ModbusTcpLink(host, port, logger);
-      links.set(key, link);
-    }
-    return link;
-  };
-
   const startedAt = clock();
   const uplink = new Uplink(
     {
@@ -106,25 +84,15 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     nextSeq: () => ++seq,
   };
 
-  const pollers = new Map<string, DevicePoller>();
-  for (const { device, profile } of resolved) {
-    pollers.set(
-      device.id,
-      new DevicePoller({
-        device,
-        profile,
-        link: linkFor(device.transport.host, device.transport.port),
-        sink,
-        clock,
-        logger: logger.child({ device: device.id }),
-        offlineAfterFailures: settings.offlineAfterFailures,
-      }),
-    );
-  }
+  const acquisition = createAcquisition({
+    profiles, sink, clock, logger, offlineAfterFailures: settings.offlineAfterFailures,
+    profilesSource: options.profiles ? 'the given profiles' : profilesDir,
+  });
+  // Resolves every profile before anything polls: a typo stops the start, not one device.
+  await acquisition.apply(settings.devices);
 
   const publishStatus = (): void => {
-    const devices: Record<string, DeviceHealth> = {};
-    for (const [id, poller] of pollers) devices[id] = poller.health.toStatus();
+    const devices = acquisition.health();
     uplink.publishJson(
       topics.status(ref),
       buildOnlineStatus({ ts: clock(), startedAt, ...(version !== undefined ? { version } : {}), devices, memoryRssBytes: process.memoryUsage.rss() }),
@@ -137,16 +105,13 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     if (uplink.client.connected) publishStatus();
   }, settings.statusIntervalMs);
 
-  for (const poller of pollers.values()) poller.start();
-  logger.info({ devices: settings.devices.length, links: links.size }, 'gateway started');
+  logger.info({ devices: settings.devices.length }, 'gateway started');
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     clearInterval(statusTimer);
     uplink.client.off('connect', publishStatus);
-    const halted = [...pollers.values()].map((poller) => poller.stop());
-    await Promise.all([...links.values()].map((link) => link.close()));
-    await Promise.all(halted);
+    await acquisition.stop();
     const confirmed = await uplink.publishJsonConfirmed(topics.status(ref), buildStoppedStatus(clock(), 'gateway stopped'), { retain: true, timeoutMs: 2000 });
     if (!confirmed) logger.warn('offline status not confirmed by the broker (uplink down or slow)');
     await uplink.close();
@@ -156,12 +121,8 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   return {
     get stats(): GatewayStats {
       const uplinkStats = uplink.stats;
-      const devices: Record<string, DeviceHealthSnapshot> = {};
-      let pollsInFlight = 0;
-      for (const [id, poller] of pollers) {
-        devices[id] = poller.health.snapshot();
-        if (poller.busy) pollsInFlight++;
-      }
+      const devices = acquisition.snapshot();
+      const pollsInFlight = acquisition.pollsInFlight();
       return {
         startedAt,
         mqttConnected: uplinkStats.connected,
