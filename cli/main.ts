@@ -58,16 +58,71 @@ program.command('hash-password')
   });
 
 const sim = program.command('sim').description('device simulators');
+const collect = (value: string, previous: string[]) => [...previous, value];
 sim.command('modbus')
-  .description('serve a device profile over Modbus TCP with plausible, deterministic values')
-  .requiredOption('-p, --profile <name>', 'profile name from device-profiles/')
+  .description('simulate Modbus devices from their profiles (plausible, deterministic values; faults on demand): over Modbus TCP, RTU framing over TCP, or RTU on a serial line')
+  .option('-p, --profile <name>', 'profile name from device-profiles/ (one device; see --unit)')
+  .option('--unit <id>', 'unit id of --profile (0 = answer every id)', integer('unit', 0, 247), 1)
+  .option('--device <profile:unit>', 'a device on the simulated bus, e.g. th-transmitter:1 (repeat for a whole RS-485 line)', collect, [])
   .option('--port <port>', 'TCP port (0 = any free port)', integer('port', 0, 65535), 5020)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--unit <id>', 'Modbus unit id answered (0 = every id)', integer('unit', 0, 247), 1)
-  .option('--seed <n>', 'seed of the value model', integer('seed', 0, 2 ** 31), 1)
-  .action(async (opts: { profile: string; port: number; host: string; unit: number; seed: number }) => {
+  .option('--rtu-over-tcp', 'speak RTU frames (with CRC) on the TCP port, as a transparent serial server does')
+  .option('--serial <path>', 'serve Modbus RTU on this serial device (e.g. one end of a socat pty pair, or a USB RS-485 adapter)')
+  .option('--pty', 'make a virtual serial cable with socat, serve on one end and print the other for the gateway')
+  .option('--baud <rate>', 'serial baud rate', integer('baud', 300, 921600), 9600)
+  .option('--parity <parity>', 'serial parity: none, even or odd', (v: string) => {
+    if (v !== 'none' && v !== 'even' && v !== 'odd') throw new InvalidArgumentError('parity must be none, even or odd');
+    return v;
+  }, 'none')
+  .option('--data-bits <n>', 'serial data bits (7 or 8)', integer('data-bits', 7, 8), 8)
+  .option('--stop-bits <n>', 'serial stop bits (1 or 2)', integer('stop-bits', 1, 2), 1)
+  .option('--fault <unit:kind>', 'a fault from the start: UNIT:silent | UNIT:slow:MS | UNIT:exception:CODE | UNIT:garble (repeatable)', collect, [])
+  .option('--seed <n>', 'seed of the value model (device i gets seed + i)', integer('seed', 0, 2 ** 31), 1)
+  .action(async (opts: import('./sim-command.js').SimOptions) => {
     const { runModbusSimulator } = await import('./sim-command.js');
     await runModbusSimulator(opts);
+  });
+
+const modbus = program.command('modbus').description('technician tools for a Modbus bus: read a device, scan for unit ids');
+const busUrlHelp = 'the bus: tcp://HOST[:PORT], rtu:///dev/ttyUSB0?baud=9600&parity=none, rtu+tcp://HOST:PORT';
+modbus.command('read')
+  .description('read every point of a device\'s profile once and print it decoded, with units (exit 3 if some points could not be read)')
+  .requiredOption('--url <url>', busUrlHelp)
+  .requiredOption('--unit <id>', 'unit (slave) id', integer('unit', 0, 255))
+  .requiredOption('-p, --profile <name>', 'profile name from device-profiles/')
+  .option('--json', 'machine-readable output')
+  .option('--timeout <ms>', 'answer timeout per request', integer('timeout', 20, 60_000), 1000)
+  .option('--max-registers <n>', 'registers per request, for devices that refuse long reads', integer('max-registers', 1, 125))
+  .option('--max-gap <n>', 'unused registers one request may read through', integer('max-gap', 0, 124), 0)
+  .option('--profiles-dir <dir>', 'profile library (default: the shipped device-profiles/)')
+  .action(async (opts: { url: string; unit: number; profile: string; json?: boolean; timeout: number; maxRegisters?: number; maxGap: number; profilesDir?: string }) => {
+    const { runModbusCommand, runModbusRead } = await import('./modbus-command.js');
+    process.exitCode = await runModbusCommand('read', () => runModbusRead(opts));
+  });
+modbus.command('scan')
+  .description('find the unit ids that answer on a bus (progress on stderr, result on stdout; exit 4 if none)')
+  .requiredOption('--url <url>', busUrlHelp)
+  .option('--units <range>', 'unit ids to probe, e.g. 1-247 or 1,5,10-20 (default: 1-247)')
+  .option('--timeout <ms>', 'how long to wait for each unit', integer('timeout', 20, 60_000), 200)
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { url: string; units?: string; timeout: number; json?: boolean }) => {
+    const { runModbusCommand, runModbusScan } = await import('./modbus-command.js');
+    process.exitCode = await runModbusCommand('scan', () => runModbusScan(opts));
+  });
+
+const profiles = program.command('profiles').description('device profiles (device-profiles/*.yaml): check them, publish their JSON Schema');
+profiles.command('validate')
+  .description('check profile files as a gateway loads them; prints OK or the problems per file, exit code 1 if any')
+  .argument('[files...]', 'profile files or directories (default: the shipped library)')
+  .action(async (files: string[]) => {
+    const { runProfilesValidate } = await import('./profiles-command.js');
+    process.exitCode = await runProfilesValidate(files);
+  });
+profiles.command('json-schema')
+  .description('print the JSON Schema of profile files (for editors; committed as device-profiles/profile.schema.json)')
+  .action(async () => {
+    const { runProfilesJsonSchema } = await import('./profiles-command.js');
+    runProfilesJsonSchema();
   });
 
 function describeFailure(err: unknown): string {

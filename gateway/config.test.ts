@@ -21,6 +21,16 @@ describe('parseGatewaySettings', () => {
     expect(settings.mqtt).toMatchObject({ keepaliveS: 30, reconnectPeriodMs: 2000 });
   });
 
+  it('bounds the outbox by default and lets the file set the bounds', () => {
+    expect(parseGatewaySettings(valid).outbox).toEqual({
+      maxBytes: 256 * 1024 * 1024, maxAgeMs: 7 * 86_400_000, window: 64, maxSamplesPerMessage: 1000,
+      maxMessageBytes: 240 * 1024, synchronous: 'full', drainOnStopMs: 2000,
+    });
+    expect(parseGatewaySettings({ ...valid, outbox: { window: 8, synchronous: 'normal' } }).outbox).toMatchObject({ window: 8, synchronous: 'normal', maxSamplesPerMessage: 1000 });
+    expect(parseGatewaySettings({ ...valid, devices: undefined }).devices).toEqual([]);
+    expect(parseGatewaySettings(valid).commands).toEqual({ maxAgeMs: 300_000 });
+  });
+
   it.each([
     { what: 'a bad unit id', patch: { devices: [{ ...valid.devices[0], unit: 300 }] }, expected: /devices\.0\.unit/ },
     { what: 'an upper-case site', patch: { site: 'Tongjiang' }, expected: /site: must be lowercase/ },
@@ -28,6 +38,8 @@ describe('parseGatewaySettings', () => {
     { what: 'an http url', patch: { mqtt: { ...valid.mqtt, url: 'http://h' } }, expected: /mqtt\.url: must be a broker URL/ },
     { what: 'duplicate device ids', patch: { devices: [valid.devices[0], valid.devices[0]] }, expected: /devices\.1\.id: duplicate device id "th-1"/ },
     { what: 'an unknown setting', patch: { pollEveryMs: 5 }, expected: /Unrecognized key: "pollEveryMs"/ },
+    { what: 'batches over the protocol limit', patch: { outbox: { maxSamplesPerMessage: 5000 } }, expected: /outbox\.maxSamplesPerMessage/ },
+    { what: 'an unknown sync mode', patch: { outbox: { synchronous: 'off' } }, expected: /outbox\.synchronous/ },
   ])('rejects $what, naming the setting', ({ patch, expected }) => {
     expect(() => parseGatewaySettings({ ...valid, ...patch }, 'gw.yaml')).toThrow(expected);
   });

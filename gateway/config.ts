@@ -1,9 +1,11 @@
 // The gateway's start-up configuration (YAML/JSON file), validated with zod: which site and
-// gateway it is, how it reaches the broker, and which Modbus devices it polls.
+// gateway it is, how it reaches the broker, where it keeps local state (outbox, applied remote
+// config), the bounds of its outbox, and which Modbus devices it polls until a remote config
+// supersedes them.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { deviceConfigSchema, describeIssues, idSchema } from '../protocol/index.js';
+import { deviceConfigSchema, describeIssues, idSchema, MAX_SAMPLES_PER_MESSAGE, MAX_TELEMETRY_BYTES } from '../protocol/index.js';
 
 export const mqttSettingsSchema = z.strictObject({
   url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'must be a broker URL such as mqtt://host:1883'),
@@ -15,6 +17,32 @@ export const mqttSettingsSchema = z.strictObject({
   reconnectPeriodMs: z.number().int().min(100).max(600_000).default(2000),
 });
 
+const MIB = 1024 * 1024;
+const DAY_MS = 86_400_000;
+
+/** Store-and-forward bounds (gateway/outbox.ts). */
+export const outboxSettingsSchema = z.strictObject({
+  /** Stored bytes (payloads + a per-row estimate) before the oldest entries are dropped. */
+  maxBytes: z.number().int().min(64 * 1024).max(64 * 1024 * MIB).default(256 * MIB),
+  /** Entries older than this are dropped. */
+  maxAgeMs: z.number().int().min(60_000).max(365 * DAY_MS).default(7 * DAY_MS),
+  /** Messages published and awaiting the broker's PUBACK. */
+  window: z.number().int().min(1).max(1000).default(64),
+  /** Samples of one device per telemetry message when a backlog is sent. */
+  maxSamplesPerMessage: z.number().int().min(1).max(MAX_SAMPLES_PER_MESSAGE).default(MAX_SAMPLES_PER_MESSAGE),
+  /** Payload bytes per telemetry message (below ingest's limit). */
+  maxMessageBytes: z.number().int().min(4096).max(MAX_TELEMETRY_BYTES).default(MAX_TELEMETRY_BYTES - 16 * 1024),
+  /** `full`: fsync every commit (survives a power cut); `normal`: survives a killed process and a clean reboot, faster on slow flash. */
+  synchronous: z.enum(['full', 'normal']).default('full'),
+  /** On stop, how long to wait for the outbox to empty while the uplink is up (the rest waits on disk). */
+  drainOnStopMs: z.number().int().min(0).max(60_000).default(2000),
+});
+
+export const commandSettingsSchema = z.strictObject({
+  /** Commands issued longer ago than this (their `ts`) are refused as expired. */
+  maxAgeMs: z.number().int().min(1000).max(DAY_MS).default(300_000),
+});
+
 export const gatewaySettingsSchema = z
   .strictObject({
     site: idSchema,
@@ -22,7 +50,15 @@ export const gatewaySettingsSchema = z
     mqtt: mqttSettingsSchema,
     /** Device profile library; defaults to the package's device-profiles/. */
     profilesDir: z.string().min(1).optional(),
-    devices: z.array(deviceConfigSchema),
+    /**
+     * Local state: the outbox (outbox.db) and the last applied remote config. Without it the
+     * outbox lives in memory (in-process demos and tests); `shaobing gateway` always sets one.
+     */
+    dataDir: z.string().min(1).optional(),
+    /** The devices polled until a remote config is applied; that one then supersedes this list. */
+    devices: z.array(deviceConfigSchema).default([]),
+    outbox: outboxSettingsSchema.default(() => outboxSettingsSchema.parse({})),
+    commands: commandSettingsSchema.default(() => commandSettingsSchema.parse({})),
     /** How often the retained online status is refreshed (it is also sent on every connect). */
     statusIntervalMs: z.number().int().min(100).max(24 * 3600_000).default(30_000),
     /** Consecutive failed polls before a device-offline event. */

@@ -1,35 +1,39 @@
-// Turning Modbus register words into engineering values (raw × scale + offset). Pure: the
+// Turning Modbus registers and bits into engineering values (raw × scale + offset). Pure: the
 // gateway's only interpretation of the bytes a device sends; encode.ts is its inverse.
+//
+// Values that must not be published come back as `undefined` from decodePoint (NaN from the
+// lower-level decodeRaw/decodeRegisters): a float NaN or ±Infinity (sensors send NaN while
+// warming up or on a broken probe), and a 64-bit integer beyond ±(2^53 − 1). Telemetry values
+// are JSON numbers (IEEE doubles); such an integer would arrive silently rounded, and on a
+// real device it is almost always a "not available" marker (0xFFFF…) or a wrong word order,
+// not a reading: refusing it marks the sample instead of storing a wrong number. No physical
+// counter gets there (2^53 Wh is 9 × 10^12 kWh).
+import { bytesFromRegisters } from './byte-order.js';
 import type { NumericType, ProfilePoint, WordOrder } from './profile-schema.js';
-import { pointWidth } from './profile-schema.js';
+import { isBitTable, numericWidth, registerCount } from './profile-schema.js';
 
-/** What decoding needs to know about a point. */
+/** What decoding a numeric point needs to know. */
 export type RegisterLayout = Pick<ProfilePoint, 'type' | 'wordOrder' | 'scale' | 'offset'>;
 
-/**
- * Where each byte of the value (A = most significant) sits among the bytes on the wire
- * (register 0 high, register 0 low, register 1 high, register 1 low).
- */
-function wirePositions(order: WordOrder, width: 1 | 2): number[] {
-  if (width === 1) return order === 'BADC' || order === 'DCBA' ? [1, 0] : [0, 1];
-  return ['A', 'B', 'C', 'D'].map((letter) => order.indexOf(letter));
-}
+/** A decoded point: a number, a bool (coil, discrete, bit in a register) or a string. */
+export type PointValue = number | boolean | string;
 
 /** The value's bytes in big-endian order, gathered from the registers as they arrived. */
 export function valueBytes(words: readonly number[], type: NumericType, order: WordOrder): Buffer {
-  const width = pointWidth(type);
+  const width = numericWidth(type);
   if (words.length < width) throw new RangeError(`${type} needs ${width} registers, got ${words.length}`);
-  const wire = Buffer.alloc(width * 2);
-  for (let i = 0; i < width; i++) {
-    const word = words[i]!;
-    if (!Number.isInteger(word) || word < 0 || word > 0xffff) throw new RangeError(`register value ${word} is not a 16-bit word`);
-    wire.writeUInt16BE(word, i * 2);
-  }
-  const positions = wirePositions(order, width);
-  return Buffer.from(positions.map((p) => wire[p]!));
+  return bytesFromRegisters(words, width, order);
 }
 
-/** The raw number the registers hold, before scale and offset. float32 NaN stays NaN. */
+/** A 64-bit integer as a number when a double holds it exactly; NaN otherwise (see the top). */
+function exactOrNaN(value: bigint): number {
+  return value >= -BigInt(Number.MAX_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : Number.NaN;
+}
+
+/**
+ * The raw number the registers hold, before scale and offset. NaN when there is no valid
+ * reading: a float NaN, or a 64-bit integer a JSON number cannot carry exactly.
+ */
 export function decodeRaw(words: readonly number[], type: NumericType, order: WordOrder): number {
   const bytes = valueBytes(words, type, order);
   switch (type) {
@@ -41,8 +45,14 @@ export function decodeRaw(words: readonly number[], type: NumericType, order: Wo
       return bytes.readInt32BE(0);
     case 'uint32':
       return bytes.readUInt32BE(0);
+    case 'int64':
+      return exactOrNaN(bytes.readBigInt64BE(0));
+    case 'uint64':
+      return exactOrNaN(bytes.readBigUInt64BE(0));
     case 'float32':
       return shortestFloat32(bytes.readFloatBE(0));
+    case 'float64':
+      return bytes.readDoubleBE(0);
   }
 }
 
@@ -69,8 +79,48 @@ export function toEngineering(raw: number, scale: number, offset: number): numbe
   return Number.isFinite(value) ? Number(value.toPrecision(15)) : value;
 }
 
-/** Decodes one numeric point from its own registers (words[0] is the point's first register). */
+/**
+ * Decodes one numeric point from its own registers (words[0] is the point's first register).
+ * May return NaN or ±Infinity (see decodeRaw); decodePoint turns those into `undefined`.
+ */
 export function decodeRegisters(layout: RegisterLayout, words: readonly number[]): number {
-  if (layout.type === 'bool') throw new TypeError('bool points live in bit tables, not registers');
+  if (layout.type === 'bool' || layout.type === 'string') throw new TypeError(`decodeRegisters decodes numbers; use decodePoint for a ${layout.type}`);
   return toEngineering(decodeRaw(words, layout.type, layout.wordOrder), layout.scale, layout.offset);
+}
+
+/** Bit `bit` (0 = least significant) of a register as sent (high byte first). */
+export function decodeBit(word: number, bit: number): boolean {
+  return ((word >>> bit) & 1) === 1;
+}
+
+/**
+ * ASCII text from `length` registers: two characters per register in ascending address
+ * order, the first in the high byte unless the order swaps bytes. Devices pad with NULs or
+ * spaces: both are trimmed, and text ends at the first NUL after it starts. Bytes outside printable ASCII
+ * become "?" so a garbled register cannot inject control characters into logs or dashboards.
+ */
+export function decodeString(words: readonly number[], length: number, order: WordOrder): string {
+  const all = bytesFromRegisters(words, length, order, false);
+  // Leading NULs too: some devices right-align short text in a NUL-filled field.
+  const bytes = all.subarray(Math.max(0, all.findIndex((b) => b !== 0)));
+  const end = bytes.indexOf(0);
+  const text = Array.from(end === -1 ? bytes : bytes.subarray(0, end), (b) => (b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : '?')).join('');
+  return text.trim();
+}
+
+/**
+ * One point's value from the data read at its address: registers (words[0] is the point's first
+ * register) or bits (bits[0] is the point's bit). `undefined` when the device sent no valid
+ * reading (see the top of this file): leave it out and mark the sample uncertain.
+ */
+export function decodePoint(point: ProfilePoint, data: readonly number[] | readonly boolean[]): PointValue | undefined {
+  if (data.length < registerCount(point)) {
+    throw new RangeError(`point ${point.name} needs ${registerCount(point)} ${isBitTable(point.table) ? 'bit(s)' : 'register(s)'}, got ${data.length}`);
+  }
+  if (isBitTable(point.table)) return Boolean(data[0]);
+  const words = data as readonly number[];
+  if (point.type === 'bool') return decodeBit(words[0]!, point.bit ?? 0);
+  if (point.type === 'string') return decodeString(words, registerCount(point), point.wordOrder);
+  const value = decodeRegisters(point, words);
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -1,15 +1,42 @@
 // Turning an engineering value into the registers a device would hold: the inverse of
-// decode.ts. The simulator serves these; a later "write a point" command will send them.
-import type { NumericType, WordOrder } from './profile-schema.js';
-import { pointWidth } from './profile-schema.js';
+// decode.ts. The simulator serves these; a "write a point" command sends them.
+import { registersFromBytes } from './byte-order.js';
 import type { RegisterLayout } from './decode.js';
+import type { NumericType, WordOrder } from './profile-schema.js';
+import { numericWidth } from './profile-schema.js';
 
-const INTEGER_RANGE: Record<Exclude<NumericType, 'float32'>, [number, number]> = {
+type IntegerType = Exclude<NumericType, 'float32' | 'float64'>;
+
+/**
+ * The range an integer type can carry through Shaobing. 64-bit types stop at ±(2^53 − 1):
+ * beyond, a JSON number cannot hold the value exactly, and decode.ts refuses it.
+ */
+const INTEGER_RANGE: Record<IntegerType, [number, number]> = {
   int16: [-0x8000, 0x7fff],
   uint16: [0, 0xffff],
   int32: [-0x80000000, 0x7fffffff],
   uint32: [0, 0xffffffff],
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
 };
+
+export function integerRange(type: IntegerType): readonly [number, number] {
+  return INTEGER_RANGE[type];
+}
+
+function isFloat(type: NumericType): type is 'float32' | 'float64' {
+  return type === 'float32' || type === 'float64';
+}
+
+/**
+ * Division noise trimmed, so 22.35 / 0.1 (223.50000000000003) and 223.5 round alike: 12
+ * significant digits, or more for big numbers, always keeping 3 decimals past the integer part
+ * (a 64-bit counter near 2^53 must not lose its last digits).
+ */
+function trimNoise(x: number): number {
+  const integerDigits = Math.abs(x) < 1 ? 1 : Math.floor(Math.log10(Math.abs(x))) + 1;
+  return Number(x.toPrecision(Math.min(100, Math.max(12, integerDigits + 3))));
+}
 
 /**
  * The raw number a device stores for an engineering value: (value − offset) / scale, rounded
@@ -17,20 +44,18 @@ const INTEGER_RANGE: Record<Exclude<NumericType, 'float32'>, [number, number]> =
  * as a transmitter pins an out-of-range reading instead of wrapping around.
  */
 export function toRaw(value: number, layout: RegisterLayout): number {
-  if (layout.type === 'bool') throw new TypeError('bool points live in bit tables, not registers');
+  if (layout.type === 'bool' || layout.type === 'string') throw new TypeError(`toRaw converts numbers, not a ${layout.type}`);
   const exact = (value - layout.offset) / layout.scale;
-  if (layout.type === 'float32') return exact;
+  if (isFloat(layout.type)) return exact;
   if (!Number.isFinite(exact)) throw new RangeError(`cannot store ${value} in a ${layout.type} register`);
-  // Trim division noise first so 22.35 / 0.1 (223.50000000000003) and 223.5 round alike.
-  const rounded = Math.round(Number(exact.toPrecision(12)));
+  const rounded = Math.round(trimNoise(exact));
   const [lowest, highest] = INTEGER_RANGE[layout.type];
   return Math.min(highest, Math.max(lowest, rounded));
 }
 
 /** The registers holding `raw` as `type`, in the device's byte order. */
 export function encodeRaw(raw: number, type: NumericType, order: WordOrder): number[] {
-  const width = pointWidth(type);
-  const bytes = Buffer.alloc(width * 2);
+  const bytes = Buffer.alloc(numericWidth(type) * 2);
   switch (type) {
     case 'int16':
       bytes.writeInt16BE(raw, 0);
@@ -44,28 +69,40 @@ export function encodeRaw(raw: number, type: NumericType, order: WordOrder): num
     case 'uint32':
       bytes.writeUInt32BE(raw, 0);
       break;
+    case 'int64':
+    case 'uint64': {
+      if (!Number.isSafeInteger(raw)) throw new RangeError(`${raw} is not an integer a JSON number holds exactly (|raw| ≤ 2^53 − 1)`);
+      if (type === 'int64') bytes.writeBigInt64BE(BigInt(raw), 0);
+      else bytes.writeBigUInt64BE(BigInt(raw), 0);
+      break;
+    }
     case 'float32':
       bytes.writeFloatBE(raw, 0);
       break;
+    case 'float64':
+      bytes.writeDoubleBE(raw, 0);
+      break;
   }
-  // Byte i of the value (A = 0) goes to wire position order.indexOf(letter i): the mirror of decode.
-  const wire = Buffer.alloc(width * 2);
-  if (width === 1) {
-    const swap = order === 'BADC' || order === 'DCBA';
-    wire[0] = bytes[swap ? 1 : 0]!;
-    wire[1] = bytes[swap ? 0 : 1]!;
-  } else {
-    ['A', 'B', 'C', 'D'].forEach((letter, i) => {
-      wire[order.indexOf(letter)] = bytes[i]!;
-    });
-  }
-  const words: number[] = [];
-  for (let i = 0; i < width; i++) words.push(wire.readUInt16BE(i * 2));
-  return words;
+  return registersFromBytes(bytes, order);
 }
 
 /** Registers for an engineering value of a numeric point. */
 export function encodeRegisters(layout: RegisterLayout, value: number): number[] {
-  if (layout.type === 'bool') throw new TypeError('bool points live in bit tables, not registers');
+  if (layout.type === 'bool' || layout.type === 'string') throw new TypeError(`encodeRegisters encodes numbers; a ${layout.type} has its own encoder`);
   return encodeRaw(toRaw(value, layout), layout.type, layout.wordOrder);
+}
+
+/** `word` with bit `bit` (0 = least significant) set or cleared: a status word's flag. */
+export function encodeBit(word: number, bit: number, value: boolean): number {
+  const mask = 1 << bit;
+  return (value ? word | mask : word & ~mask) & 0xffff;
+}
+
+/** `length` registers holding ASCII `text`, NUL-padded: the inverse of decodeString. */
+export function encodeString(text: string, length: number, order: WordOrder): number[] {
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new RangeError(`"${text}" is not printable ASCII`);
+  if (text.length > length * 2) throw new RangeError(`"${text}" needs ${Math.ceil(text.length / 2)} registers, the point has ${length}`);
+  const bytes = Buffer.alloc(length * 2);
+  bytes.write(text, 'latin1');
+  return registersFromBytes(bytes, order, false);
 }

@@ -1,17 +1,30 @@
-// The gateway process core: loads profiles, opens one Modbus link per host:port, polls every
-// device at its interval and publishes telemetry, device events and a retained status.
+// The gateway process core, wiring its parts: acquisition polls the devices; every reading
+// and event goes into the durable outbox, which publishes over the uplink with its own window;
+// remote configs are applied without a restart, commands are run and answered; a retained
+// status with self-stats is published on every connect, at an interval and on config changes.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import { topics, type GatewayRef } from '../protocol/index.js';
-import { parseGatewaySettings, type GatewaySettingsInput } from './config.js';
+import { topics, type DeviceConfig, type GatewayRef } from '../protocol/index.js';
+import { createAcquisition, type Acquisition } from './acquisition.js';
+import { fileConfigStore, memoryConfigStore } from './applied-config.js';
+import { CommandLedger } from './command-ledger.js';
+import { CommandRunner } from './command-runner.js';
+import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './config.js';
+import { ConfigUpdater } from './config-updater.js';
+import { CpuMeter } from './cpu-meter.js';
 import type { DeviceHealthSnapshot } from './device-health.js';
-import { createAcquisition } from './acquisition.js';
 import type { Clock, PollSink } from './device-poller.js';
+import { openGatewayDatabase, type GatewayDatabase } from './local-db.js';
 import { buildOnlineStatus, buildStoppedStatus, buildWillStatus } from './messages.js';
+import { Outbox, type OutboxStats } from './outbox.js';
 import { defaultProfilesDir, findPackageRoot, loadProfileLibrary } from './profile.js';
 import type { DeviceProfile } from './profile-schema.js';
+import { sameDevices, startupConfig, type RunningConfig } from './remote-config.js';
 import { Uplink } from './uplink.js';
+
+/** The outbox's file inside the gateway's data directory. */
+export const OUTBOX_FILE = 'outbox.db';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -32,17 +45,21 @@ export interface GatewayStats {
   mqttConnected: boolean;
   messagesPublished: number;
   publishErrors: number;
-  /** Last sequence number given to a sample (0: none yet). */
+  /** Last sequence number given to a sample (continues across restarts with a data directory). */
   lastSeq: number;
   /** Devices whose poll is under way (sample time taken or about to be, result not yet handed over). */
   pollsInFlight: number;
   devices: Record<string, DeviceHealthSnapshot>;
+  /** Remote config version running (0: the file's devices) and why the last one was refused. */
+  configVersion: number;
+  configError?: string;
+  outbox: OutboxStats;
 }
 
 export interface Gateway {
   /** A fresh snapshot on every read. */
   readonly stats: GatewayStats;
-  /** Stops polling, publishes a retained offline status and disconnects. Idempotent. */
+  /** Stops polling, lets the outbox drain briefly, publishes a retained offline status and disconnects. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -54,6 +71,31 @@ function packageVersion(): string | undefined {
   }
 }
 
+/**
+ * Starts the devices of the saved remote config if there is one, else the file's. A saved
+ * config that no longer starts (a profile removed by an upgrade) falls back to the file's
+ * devices with the reason in configError, rather than leaving a remote gateway dead.
+ */
+async function startDevices(settings: GatewaySettings, acquisition: Acquisition, loaded: ReturnType<typeof startupConfig>, logger: Logger): Promise<{ running: RunningConfig; error?: string }> {
+  const { running, source } = loaded;
+  if (source === 'file') {
+    await acquisition.apply(running.devices); // a typo in the file stops the start
+    return { running, ...(loaded.error !== undefined ? { error: loaded.error } : {}) };
+  }
+  try {
+    await acquisition.apply(running.devices);
+  } catch (err) {
+    const error = `saved remote config version ${running.version} cannot run (${(err as Error).message}); running the file's devices`;
+    logger.error({ reason: error }, 'saved remote config refused at start');
+    await acquisition.apply(settings.devices);
+    return { running: { version: 0, devices: settings.devices }, error };
+  }
+  if (!sameDevices(running.devices, settings.devices)) {
+    logger.info({ version: running.version }, 'remote config supersedes the devices of the gateway file');
+  }
+  return { running };
+}
+
 export async function startGateway(config: GatewaySettingsInput, options: GatewayOptions): Promise<Gateway> {
   const settings = parseGatewaySettings(config);
   const clock = options.clock ?? Date.now;
@@ -62,9 +104,61 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   const version = options.version ?? packageVersion();
   const profilesDir = settings.profilesDir ?? defaultProfilesDir();
   const profiles = options.profiles ?? (await loadProfileLibrary(profilesDir));
+  const { dataDir } = settings;
+  // Embedded gateways (demo, tests) may go without; `shaobing gateway` always sets one.
+  if (dataDir === undefined) logger.info('no dataDir: the outbox and the applied remote config live in memory only');
+
+  const db: GatewayDatabase = openGatewayDatabase(dataDir ? path.join(dataDir, OUTBOX_FILE) : ':memory:', { synchronous: settings.outbox.synchronous });
+  const outbox = new Outbox({
+    db, clock, logger: logger.child({ part: 'outbox' }),
+    maxBytes: settings.outbox.maxBytes, maxAgeMs: settings.outbox.maxAgeMs, window: settings.outbox.window,
+    maxSamplesPerMessage: settings.outbox.maxSamplesPerMessage, maxMessageBytes: settings.outbox.maxMessageBytes,
+    // The outbox sends only after setOnline(true), which only the uplink's connect event calls.
+    send: (topic, payload) => link.publishAcked(topic, payload),
+  });
+
+  let seq = outbox.committedSeq;
+  const sink: PollSink = {
+    telemetry: (deviceId, message) => {
+      const topic = topics.telemetry(ref, deviceId);
+      for (const sample of message.samples) outbox.enqueueSample(topic, message, sample);
+    },
+    event: (deviceId, event) => outbox.enqueueMessage(topics.event(ref, deviceId), event),
+    nextSeq: () => ++seq,
+  };
+
+  const acquisition = createAcquisition({
+    profiles, sink, clock, logger, offlineAfterFailures: settings.offlineAfterFailures,
+    profilesSource: options.profiles ? 'the given profiles' : profilesDir,
+  });
+  const configStore = dataDir ? fileConfigStore(dataDir) : memoryConfigStore();
+  const saved = configStore.load();
+  let started: { running: RunningConfig; error?: string };
+  try {
+    started = await startDevices(settings, acquisition, startupConfig(settings.devices, saved.ok ? { ok: true, config: saved.saved?.config } : saved), logger);
+  } catch (err) {
+    await acquisition.stop();
+    outbox.close();
+    db.close();
+    throw err;
+  }
 
   const startedAt = clock();
-  const uplink = new Uplink(
+  const cpu = new CpuMeter();
+  let publishStatus = (): void => undefined;
+  const configUpdater = new ConfigUpdater({
+    running: started.running, ...(started.error !== undefined ? { error: started.error } : {}),
+    profiles, apply: (devices: readonly DeviceConfig[]) => acquisition.apply(devices), store: configStore, clock,
+    logger: logger.child({ part: 'config' }),
+    onChange: () => publishStatus(),
+  });
+  const commands = new CommandRunner({
+    gatewayId: settings.gateway, acquisition, ledger: new CommandLedger(db), clock, maxAgeMs: settings.commands.maxAgeMs,
+    report: (device, event) => outbox.enqueueMessage(topics.event(ref, device), event),
+    logger: logger.child({ part: 'commands' }),
+  });
+
+  const link = new Uplink(
     {
       url: settings.mqtt.url,
       username: settings.mqtt.username,
@@ -77,60 +171,69 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     logger,
   );
 
-  let seq = 0;
-  const sink: PollSink = {
-    telemetry: (deviceId, message) => uplink.publishJson(topics.telemetry(ref, deviceId), message),
-    event: (deviceId, event) => uplink.publishJson(topics.event(ref, deviceId), event),
-    nextSeq: () => ++seq,
-  };
-
-  const acquisition = createAcquisition({
-    profiles, sink, clock, logger, offlineAfterFailures: settings.offlineAfterFailures,
-    profilesSource: options.profiles ? 'the given profiles' : profilesDir,
-  });
-  // Resolves every profile before anything polls: a typo stops the start, not one device.
-  await acquisition.apply(settings.devices);
-
-  const publishStatus = (): void => {
-    const devices = acquisition.health();
-    uplink.publishJson(
+  publishStatus = () => {
+    if (!link.connected) return;
+    const configState = configUpdater.state();
+    link.publishJson(
       topics.status(ref),
-      buildOnlineStatus({ ts: clock(), startedAt, ...(version !== undefined ? { version } : {}), devices, memoryRssBytes: process.memoryUsage.rss() }),
+      buildOnlineStatus({
+        ts: clock(), startedAt, ...(version !== undefined ? { version } : {}), devices: acquisition.health(),
+        memoryRssBytes: process.memoryUsage.rss(), cpuPercent: cpu.read(), config: configState, outbox: outbox.stats(), lastSeq: seq,
+      }),
       { retain: true },
     );
   };
   // On every (re)connect: the retained status may still say "offline" from the last will.
-  uplink.client.on('connect', publishStatus);
-  const statusTimer = setInterval(() => {
-    if (uplink.client.connected) publishStatus();
-  }, settings.statusIntervalMs);
+  const offConnect = link.onConnect(() => {
+    publishStatus();
+    outbox.setOnline(true);
+  });
+  const offClose = link.onClose(() => outbox.setOnline(false));
+  link.subscribe(topics.config(ref), (payload) => configUpdater.submit(payload));
+  link.subscribe(topics.command(ref), (payload, retained) => {
+    // A retained command would run again on every reconnect (our broker refuses to retain them).
+    if (retained) logger.warn('retained command ignored');
+    else commands.submit(payload);
+  });
+  const statusTimer = setInterval(publishStatus, settings.statusIntervalMs);
 
-  logger.info({ devices: settings.devices.length }, 'gateway started');
+  logger.info({ devices: started.running.devices.length, configVersion: started.running.version, dataDir: dataDir ?? null, backlog: outbox.stats().depth, lastSeq: seq }, 'gateway started');
 
-  let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     clearInterval(statusTimer);
-    uplink.client.off('connect', publishStatus);
+    offConnect();
+    await configUpdater.stop();
+    await commands.stop();
     await acquisition.stop();
-    const confirmed = await uplink.publishJsonConfirmed(topics.status(ref), buildStoppedStatus(clock(), 'gateway stopped'), { retain: true, timeoutMs: 2000 });
+    // What the last polls took goes out now if the uplink is up; anything left waits on disk.
+    if (link.connected && !(await outbox.waitUntilEmpty(settings.outbox.drainOnStopMs))) {
+      logger.info({ left: outbox.stats().depth }, 'outbox not empty at stop: the rest goes after the next start');
+    }
+    const confirmed = await link.publishJsonConfirmed(topics.status(ref), buildStoppedStatus(clock(), 'gateway stopped'), { retain: true, timeoutMs: 2000 });
     if (!confirmed) logger.warn('offline status not confirmed by the broker (uplink down or slow)');
-    await uplink.close();
+    await link.close();
+    offClose();
+    outbox.close();
+    db.close();
     logger.info('gateway stopped');
   };
+  let stopping: Promise<void> | undefined;
 
   return {
     get stats(): GatewayStats {
-      const uplinkStats = uplink.stats;
-      const devices = acquisition.snapshot();
-      const pollsInFlight = acquisition.pollsInFlight();
+      const uplinkStats = link.stats;
+      const configState = configUpdater.state();
       return {
         startedAt,
         mqttConnected: uplinkStats.connected,
         messagesPublished: uplinkStats.published,
         publishErrors: uplinkStats.publishErrors,
         lastSeq: seq,
-        pollsInFlight,
-        devices,
+        pollsInFlight: acquisition.pollsInFlight(),
+        devices: acquisition.snapshot(),
+        configVersion: configState.version,
+        ...(configState.error !== undefined ? { configError: configState.error } : {}),
+        outbox: outbox.stats(),
       };
     },
     stop: () => (stopping ??= stop()),

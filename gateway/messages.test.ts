@@ -19,6 +19,11 @@ describe('buildSample', () => {
     expect(telemetrySchema.safeParse(buildTelemetry({ name: 'x', measurement: 'energy' }, [sample!])).success).toBe(true);
   });
 
+  it('keeps text points (serial numbers) out of telemetry, which carries numbers and booleans only', () => {
+    const sample = buildSample({ values: { serial: 'TJ-0042', level: 3.41 }, incomplete: false }, TS, () => 1);
+    expect(sample).toEqual({ ts: TS, seq: 1, values: { level: 3.41 }, quality: 'good' });
+  });
+
   it('marks an incomplete read uncertain', () => {
     expect(buildSample({ values: { pm25: 35 }, incomplete: true }, TS, () => 1)?.quality).toBe('uncertain');
   });
@@ -39,6 +44,24 @@ describe('events and status', () => {
   it('online status carries uptime and device health', () => {
     const status = buildOnlineStatus({ ts: TS + 90_500, startedAt: TS, version: '0.1.0', devices: { 'th-1': { online: true, pollsOk: 3, pollsFailed: 0 } }, memoryRssBytes: 1e8 });
     expect(statusSchema.parse(status)).toMatchObject({ state: 'online', uptimeS: 91, devices: { 'th-1': { online: true } } });
+  });
+
+  it('online status carries the config version and error, the outbox and the self-stats', () => {
+    const status = buildOnlineStatus({
+      ts: TS, startedAt: TS - 3_600_000, version: '0.1.0',
+      devices: { 'th-1': { online: true, pollsOk: 3, pollsFailed: 0 }, 'pm-1': { online: false, pollsOk: 0, pollsFailed: 4, lastError: 'timed out' } },
+      memoryRssBytes: 5e7, cpuPercent: 1.5, lastSeq: 1042,
+      config: { version: 3, error: 'config version 4 refused: devices.0 (x-1): unknown profile "x"' },
+      outbox: { depth: 120, bytes: 24_000, oldestAgeMs: 61_234, dropped: { age: 0, size: 7, diskFull: 0, refused: 0 }, droppedTotal: 7, storageError: undefined },
+    });
+    expect(statusSchema.parse(status)).toEqual({
+      v: 1, state: 'online', ts: TS, version: '0.1.0', uptimeS: 3600,
+      configVersion: 3, configError: 'config version 4 refused: devices.0 (x-1): unknown profile "x"',
+      outboxDepth: 120, outboxBytes: 24_000, outboxOldestAgeS: 61.2, outboxDropped: 7,
+      outboxDroppedByCause: { age: 0, size: 7, diskFull: 0, refused: 0 },
+      lastSeq: 1042, devicesOnline: 1, devicesOffline: 1,
+      devices: status.devices, memoryRssBytes: 5e7, cpuPercent: 1.5,
+    });
   });
 
   it('the last will has no time; the stopped status has one', () => {

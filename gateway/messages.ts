@@ -1,9 +1,9 @@
-// Building the gateway's outgoing MQTT payloads (telemetry, device events, status) in the
-// protocol v1 shapes. Pure: the caller supplies times, sequence numbers and health.
+// Building the gateway's outgoing MQTT payloads (telemetry, device events, status with its
+// self-stats) in the protocol v1 shapes. Pure: the caller supplies times, sequence numbers and health.
 import { PROTOCOL_VERSION, type DeviceHealth, type GatewayEvent, type Sample, type Status, type Telemetry } from '../protocol/index.js';
 
 export interface ReadValues {
-  values: Record<string, number | boolean>;
+  values: Record<string, number | boolean | string>;
   /** Some points could not be read (Modbus exception): the sample is incomplete. */
   incomplete: boolean;
 }
@@ -18,6 +18,9 @@ export function buildSample(read: ReadValues, ts: number, nextSeq: () => number)
   const values: Record<string, number | boolean> = {};
   let dropped = false;
   for (const [name, value] of Object.entries(read.values)) {
+    // Text points (serial numbers, firmware versions) are device metadata, not readings:
+    // telemetry v1 carries numbers and booleans only, so they stay out of samples.
+    if (typeof value === 'string') continue;
     if (typeof value === 'number' && !Number.isFinite(value)) {
       dropped = true;
       continue;
@@ -38,23 +41,55 @@ export function buildDeviceEvent(type: DeviceEventType, ts: number, message: str
   return { v: PROTOCOL_VERSION, ts, type, message: message.slice(0, 2000), data };
 }
 
+/** What the outbox reports in the status (outbox.ts OutboxStats, trimmed to the protocol). */
+export interface OutboxFacts {
+  depth: number;
+  bytes: number;
+  oldestAgeMs: number | undefined;
+  dropped: Record<'age' | 'size' | 'diskFull' | 'refused', number>;
+  droppedTotal: number;
+  storageError: string | undefined;
+}
+
 export interface StatusFacts {
   ts: number;
   startedAt: number;
   version?: string;
   devices: Record<string, DeviceHealth>;
   memoryRssBytes?: number;
+  cpuPercent?: number;
+  config?: { version: number; error?: string };
+  outbox?: OutboxFacts;
+  lastSeq?: number;
 }
 
 export function buildOnlineStatus(facts: StatusFacts): Status {
+  const health = Object.values(facts.devices);
+  const online = health.filter((d) => d.online).length;
+  const { outbox, config } = facts;
   return {
     v: PROTOCOL_VERSION,
     state: 'online',
     ts: facts.ts,
     ...(facts.version !== undefined ? { version: facts.version } : {}),
     uptimeS: Math.max(0, Math.round((facts.ts - facts.startedAt) / 1000)),
+    ...(config ? { configVersion: config.version, ...(config.error !== undefined ? { configError: config.error.slice(0, 2000) } : {}) } : {}),
+    ...(outbox
+      ? {
+        outboxDepth: outbox.depth,
+        outboxBytes: outbox.bytes,
+        ...(outbox.oldestAgeMs !== undefined ? { outboxOldestAgeS: Math.round(outbox.oldestAgeMs / 100) / 10 } : {}),
+        outboxDropped: outbox.droppedTotal,
+        outboxDroppedByCause: { ...outbox.dropped },
+        ...(outbox.storageError !== undefined ? { outboxError: outbox.storageError.slice(0, 500) } : {}),
+      }
+      : {}),
+    ...(facts.lastSeq !== undefined ? { lastSeq: facts.lastSeq } : {}),
+    devicesOnline: online,
+    devicesOffline: health.length - online,
     devices: facts.devices,
     ...(facts.memoryRssBytes !== undefined ? { memoryRssBytes: facts.memoryRssBytes } : {}),
+    ...(facts.cpuPercent !== undefined ? { cpuPercent: facts.cpuPercent } : {}),
   };
 }
 

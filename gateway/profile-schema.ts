@@ -1,12 +1,12 @@
-// The device profile file format (YAML in device-profiles/), as a zod schema: a device
-// model's Modbus register map plus how the simulator fakes each point. Pure, no I/O.
+// The device profile file format (YAML in device-profiles/), as a zod schema: a device model's
+// Modbus register map plus how the simulator fakes each point. Pure, no I/O. The technician's
+// guide with worked examples is docs/device-profiles.md; editors validate against
+// device-profiles/profile.schema.json, generated from this schema (profile-json-schema.ts).
 //
-// File format, one device model per file named `<name>.yaml`:
+// One device model per file named `<name>.yaml`:
 //
 //   name: th-transmitter         # lowercase id; the file name; sent as `profile` in telemetry
-//   manufacturer: …              # free text
-//   model: …                     # free text
-//   description: …               # free text
+//   manufacturer: …  model: …  description: …
 //   measurement: weather         # store measurement of this device's readings (air, weather, …)
 //   source: [ … ]                # where the register map comes from (manual, code, DOMAIN.md §)
 //   evidence: documented         # documented | weak (⚠ not checked against a primary manual)
@@ -15,31 +15,33 @@
 //   points:
 //     - name: temperature        # telemetry field name: lowercase [a-z][a-z0-9_]*
 //       table: holding           # holding | input | coil | discrete
-//       address: 0x0001          # 0-BASED PROTOCOL ADDRESS, the number sent on the wire.
-//                                #   Hex (0x0001) and decimal (1) are the same number; a quoted
-//                                #   "0x0001" is accepted too. It is NOT the 1-based register
-//                                #   number or the 4xxxx/3xxxx reference printed in many manuals:
-//                                #   "register 40002" is address 1.
-//       type: int16              # int16 | uint16 | int32 | uint32 | float32 (registers),
-//                                #   bool (coil and discrete tables, and only there)
-//       wordOrder: ABCD          # byte order on the wire, A = most significant byte. ABCD is
-//                                #   big-endian (Modbus default), CDAB swaps the two registers of
-//                                #   a 32-bit value, BADC/DCBA also swap bytes inside registers
-//                                #   (16-bit types only honour that byte swap). Default ABCD.
+//       address: 0x0001          # 0-BASED PROTOCOL ADDRESS (the number on the wire), hex or decimal;
+//                                #   NOT the 4xxxx/3xxxx reference: "register 40002" is address 1
+//       type: int16              # int16 uint16 int32 uint32 int64 uint64 float32 float64 (registers),
+//                                #   string (needs `length` in registers), bool (coil/discrete;
+//                                #   in holding/input it needs `bit: 0..15`, 0 = least significant)
+//       wordOrder: ABCD          # ABCD (default, big-endian) | CDAB | BADC | DCBA, see byte-order.ts
 //       scale: 0.1               # engineering value = raw × scale + offset (defaults 1 and 0)
-//       offset: 0
-//       unit: "°C"
-//       description: …
-//       simulation: { model: diurnal, mean: -22, amplitude: 6 }   # see simulationSchema
+//       unit: "°C"               # one of units.ts
+//       access: r                # r (default) | rw (coil and holding only)
+//       deadband: 0.2            # optional: publish only on a change of more than this (deadband.ts)
+//       alarm: { high: 25, highHigh: 50 }   # optional hints for default alarm rules
+//       simulation: { model: diurnal, mean: -22, amplitude: 6 }   # see simulation-schema.ts
 //
-// Points may not overlap in the same table; names are unique.
+// Points may not overlap in a table (bit points may share a register with other bit points
+// only); names are unique.
 import { z } from 'zod';
 import { fieldNameSchema, measurementSchema, profileNameSchema } from '../protocol/index.js';
+import { simulationSchema, simulationValueKind } from './simulation-schema.js';
+import { KNOWN_UNITS, suggestUnit, type Unit } from './units.js';
+
+export { simulationSchema, type Simulation } from './simulation-schema.js';
 
 export const TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
-export const NUMERIC_TYPES = ['int16', 'uint16', 'int32', 'uint32', 'float32'] as const;
-export const POINT_TYPES = [...NUMERIC_TYPES, 'bool'] as const;
+export const NUMERIC_TYPES = ['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64'] as const;
+export const POINT_TYPES = [...NUMERIC_TYPES, 'string', 'bool'] as const;
 export const WORD_ORDERS = ['ABCD', 'CDAB', 'BADC', 'DCBA'] as const;
+export const ACCESS_MODES = ['r', 'rw'] as const;
 
 export type Table = (typeof TABLES)[number];
 export type NumericType = (typeof NUMERIC_TYPES)[number];
@@ -47,24 +49,69 @@ export type PointType = (typeof POINT_TYPES)[number];
 export type WordOrder = (typeof WORD_ORDERS)[number];
 
 export const MAX_ADDRESS = 0xffff;
+/** A string must fit in one FC03/FC04 read (125 registers). */
+export const MAX_STRING_REGISTERS = 125;
 
-/** How many registers (or bits, for bool) a value of this type occupies. */
-export function pointWidth(type: PointType): 1 | 2 {
-  return type === 'int32' || type === 'uint32' || type === 'float32' ? 2 : 1;
+const NUMERIC_WIDTH: Record<NumericType, 1 | 2 | 4> = {
+  int16: 1,
+  uint16: 1,
+  int32: 2,
+  uint32: 2,
+  float32: 2,
+  int64: 4,
+  uint64: 4,
+  float64: 4,
+};
+
+export function isNumericType(type: PointType): type is NumericType {
+  return type !== 'bool' && type !== 'string';
+}
+
+/** Registers a value of a fixed-width numeric type occupies: 1, 2 or 4. */
+export function numericWidth(type: NumericType): 1 | 2 | 4 {
+  return NUMERIC_WIDTH[type];
+}
+
+/**
+ * How many registers (holding/input) or bits (coil/discrete) a point occupies on the wire:
+ * 1 for a bool (one bit, or the one register holding its `bit`), `length` for a string,
+ * 1/2/4 for 16/32/64-bit numbers. What read planning and overlap checks count.
+ */
+export function registerCount(point: Pick<ProfilePoint, 'type' | 'length'>): number {
+  if (point.type === 'bool') return 1;
+  if (point.type === 'string') {
+    if (point.length === undefined) throw new TypeError('a string point needs a length');
+    return point.length;
+  }
+  return NUMERIC_WIDTH[point.type];
+}
+
+/** @deprecated Use registerCount(point): a string's width is its `length`, not its type's. */
+export function pointWidth(type: Exclude<PointType, 'string'>): number {
+  return type === 'bool' ? 1 : NUMERIC_WIDTH[type];
 }
 
 export function isBitTable(table: Table): table is 'coil' | 'discrete' {
   return table === 'coil' || table === 'discrete';
 }
 
+/** A bool kept in one bit of a holding/input register (status and alarm words). */
+export function isBitInRegister(point: Pick<ProfilePoint, 'type' | 'table'>): boolean {
+  return point.type === 'bool' && !isBitTable(point.table);
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
+
 const addressSchema = z
   .union([
-    z.number().int('address must be a whole number'),
+    // Bounds repeated on the number branch so editors (JSON Schema) flag a 40001 at once.
+    z.number().int('address must be a whole number').min(0, 'address must be ≥ 0').max(MAX_ADDRESS, 'address must be ≤ 0xFFFF: it is the 0-based protocol address, not a 4xxxx/3xxxx register reference'),
     z
       .string()
-      .regex(/^(0x[0-9a-f]{1,4}|[0-9]{1,5})$/i, 'address must be a number such as 0x2000 or 8192')
+      .regex(/^(0[xX][0-9a-fA-F]{1,4}|[0-9]{1,5})$/, 'address must be a number such as 0x2000 or 8192')
       .transform((text) => Number(text)),
   ])
+  .meta({ description: '0-based protocol address (the number sent on the wire), hex (0x2000) or decimal (8192). Not the 4xxxx/3xxxx reference: "register 40002" is address 1.' })
   .pipe(
     z
       .number()
@@ -72,137 +119,193 @@ const addressSchema = z
       .max(MAX_ADDRESS, 'address must be ≤ 0xFFFF: it is the 0-based protocol address, not a 4xxxx/3xxxx register reference'),
   );
 
-// Simulation models. They live in the file format (so a profile is validated once, at load)
-// but only simulators/modbus reads them; the gateway ignores this section.
-const bounds = { min: z.number().optional(), max: z.number().optional() };
-const noise = {
-  /** Amplitude of a smooth wobble added to the model (same unit as the point). */
-  noise: z.number().min(0).default(0),
-  /** How fast the wobble changes: the distance between its random knots. */
-  noiseTimescaleS: z.number().positive().default(300),
-};
-/** Points with the same stream share the same random episodes/wander (e.g. PM10 follows PM2.5). */
-const stream = { stream: z.string().min(1).max(64).optional() };
-
-export const simulationSchema = z.discriminatedUnion('model', [
-  z.strictObject({ model: z.literal('constant'), value: z.union([z.number(), z.boolean()]) }),
-  z.strictObject({
-    model: z.literal('diurnal'),
-    mean: z.number(),
-    amplitude: z.number().min(0),
-    /** Local hour of the daily minimum (05:00 for air temperature in a continental winter). */
-    minAtHour: z.number().min(0).max(24).default(5),
-    /** Local time zone; Heilongjiang is UTC+8 (China Standard Time). */
-    utcOffsetHours: z.number().min(-12).max(14).default(8),
-    ...noise,
-    ...bounds,
-  }),
-  z.strictObject({
-    model: z.literal('episodes'),
-    /** Level between episodes. */
-    base: z.number(),
-    /** Highest level an episode can reach (each episode peaks somewhere between base and peak). */
-    peak: z.number(),
-    /** Time is cut into windows of this length; each window holds at most one episode. */
-    everyHours: z.number().positive().default(72),
-    /** Chance that a window holds an episode. */
-    probability: z.number().min(0).max(1).default(0.5),
-    durationHours: z.tuple([z.number().positive(), z.number().positive()]).default([12, 36]),
-    ...stream,
-    ...noise,
-    ...bounds,
-  }),
-  z.strictObject({
-    model: z.literal('random-walk'),
-    mean: z.number(),
-    /** Typical distance from the mean (the wander stays within ±spread). */
-    spread: z.number().min(0),
-    /** Time for a typical swing. */
-    timescaleS: z.number().positive().default(3600),
-    ...stream,
-    ...noise,
-    ...bounds,
-  }),
-  z.strictObject({
-    model: z.literal('toggle'),
-    periodS: z.number().positive(),
-    onFraction: z.number().min(0).max(1).default(0.5),
-  }),
-]);
-
-export const pointSchema = z.strictObject({
-  name: fieldNameSchema,
-  table: z.enum(TABLES),
-  address: addressSchema,
-  type: z.enum(POINT_TYPES),
-  wordOrder: z.enum(WORD_ORDERS).default('ABCD'),
-  scale: z.number().refine((s) => s !== 0 && Number.isFinite(s), 'scale must be a finite number other than 0').default(1),
-  offset: z.number().default(0),
-  unit: z.string().max(32).optional(),
-  description: z.string().max(500).optional(),
-  simulation: simulationSchema.optional(),
+const unitNames = Object.keys(KNOWN_UNITS) as [Unit, ...Unit[]];
+const unitSchema = z.enum(unitNames, {
+  error: (issue) => {
+    const given = typeof issue.input === 'string' ? issue.input : JSON.stringify(issue.input);
+    const suggestion = typeof issue.input === 'string' ? suggestUnit(issue.input) : undefined;
+    return `unknown unit "${given}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known units: ${unitNames.join(', ')}`;
+  },
 });
 
-function checkPoint(point: z.infer<typeof pointSchema>, ctx: z.RefinementCtx, path: (string | number)[]): void {
+/** Optional hints for default alarm rules (ingest may use them; stations can override). */
+export const alarmHintsSchema = z.strictObject({
+  lowLow: z.number().optional(),
+  low: z.number().optional(),
+  high: z.number().optional(),
+  highHigh: z.number().optional(),
+  /** Where the thresholds come from (a standard, the manual). */
+  source: z.string().max(500).optional(),
+});
+
+// `.meta({ description })` texts are what editors show on hover (profile.schema.json).
+const pointFieldsSchema = z.strictObject({
+  name: fieldNameSchema.meta({ description: 'Telemetry field name: lowercase letters, digits and "_", starting with a letter.' }),
+  table: z.enum(TABLES).meta({ description: 'holding (FC03), input (FC04), coil (FC01), discrete (FC02).' }),
+  address: addressSchema,
+  type: z.enum(POINT_TYPES).meta({ description: 'int16/uint16 (1 register), int32/uint32/float32 (2), int64/uint64/float64 (4), string (`length` registers), bool (a coil/discrete bit, or `bit` of a holding/input register).' }),
+  bit: z
+    .number()
+    .int()
+    .min(0, 'bit must be 0..15 (0 = least significant bit)')
+    .max(15, 'bit must be 0..15 (0 = least significant bit): a register has 16 bits')
+    .optional()
+    .meta({ description: 'For a bool in a holding/input register: which bit, 0 = least significant, 15 = most.' }),
+  length: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_STRING_REGISTERS, `length must be ≤ ${MAX_STRING_REGISTERS} registers (one read)`)
+    .optional()
+    .meta({ description: 'Registers the point occupies: required for string (2 ASCII characters per register); for numbers an optional cross-check.' }),
+  wordOrder: z
+    .enum(WORD_ORDERS)
+    .default('ABCD')
+    .meta({ description: 'Byte order, A = most significant byte. ABCD big-endian (default); CDAB registers reversed (low word first); BADC bytes swapped in each register; DCBA little-endian. 64-bit: ABCDEFGH, GHEFCDAB, BADCFEHG, HGFEDCBA.' }),
+  scale: z
+    .number()
+    .refine((s) => s !== 0 && Number.isFinite(s), 'scale must be a finite number other than 0')
+    .default(1)
+    .meta({ description: 'Engineering value = raw × scale + offset.' }),
+  offset: z.number().default(0).meta({ description: 'Engineering value = raw × scale + offset.' }),
+  unit: unitSchema.optional().meta({ description: 'Engineering unit, from the known list (docs/device-profiles.md).' }),
+  access: z.enum(ACCESS_MODES).default('r').meta({ description: 'r (read only, default) or rw (coil and holding only): whether commands may write the point.' }),
+  deadband: z
+    .number()
+    .min(0, 'deadband must be ≥ 0')
+    .optional()
+    .meta({ description: 'Publish only when the value differs from the last published one by more than this (engineering units). Numbers only.' }),
+  alarm: alarmHintsSchema.optional().meta({ description: 'Hints for default alarm rules (lowLow ≤ low ≤ high ≤ highHigh); sites may override.' }),
+  description: z.string().max(500).optional(),
+  simulation: simulationSchema.optional().meta({ description: 'How simulators/modbus fakes this point (ignored by the gateway).' }),
+});
+
+type PointFields = z.infer<typeof pointFieldsSchema>;
+
+function checkShape(point: PointFields, ctx: z.RefinementCtx): void {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
   const bitTable = isBitTable(point.table);
-  if (bitTable && point.type !== 'bool') {
-    ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `a ${point.table} point must have type bool, not ${point.type}` });
+  if (bitTable && point.type !== 'bool') issue('type', `a ${point.table} point must have type bool, not ${point.type}`);
+  if (bitTable && point.bit !== undefined) issue('bit', `bit is for a bool inside a holding/input register; a ${point.table} is already a single bit`);
+  if (!bitTable && point.type === 'bool' && point.bit === undefined) {
+    issue('bit', `a bool in the ${point.table} table needs bit: 0..15 (0 = least significant); whole-bit points belong in the coil or discrete table`);
   }
-  if (!bitTable && point.type === 'bool') {
-    ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `type bool belongs in the coil or discrete table, not ${point.table}` });
+  if (point.type !== 'bool' && point.bit !== undefined) issue('bit', `bit is only for bool points, not ${point.type}`);
+  if (point.type === 'string' && point.length === undefined) issue('length', 'a string needs length: the number of registers it occupies (2 ASCII characters each)');
+  if (isNumericType(point.type) && point.length !== undefined && point.length !== NUMERIC_WIDTH[point.type]) {
+    issue('length', `a ${point.type} occupies ${NUMERIC_WIDTH[point.type]} register(s), not ${point.length}`);
   }
-  const last = point.address + pointWidth(point.type) - 1;
-  if (last > MAX_ADDRESS) {
-    ctx.addIssue({ code: 'custom', path: [...path, 'address'], message: `a ${point.type} at 0x${point.address.toString(16)} runs past address 0xFFFF` });
+  if (point.type === 'bool' && point.length !== undefined && point.length !== 1) issue('length', 'a bool occupies one bit or register');
+  if (!isNumericType(point.type)) {
+    if (point.scale !== 1 || point.offset !== 0) issue('scale', `scale and offset apply to numbers, not to a ${point.type}`);
+    if (point.deadband !== undefined) issue('deadband', `deadband applies to numbers; a ${point.type} is published on every change`);
+    if (point.alarm !== undefined) issue('alarm', `alarm thresholds apply to numbers, not to a ${point.type}`);
+    if (point.type === 'bool' && point.wordOrder !== 'ABCD') issue('wordOrder', 'a bool has no byte order: bit 0 is the least significant bit of the register as sent');
   }
-  const sim = point.simulation;
-  if (!sim) return;
-  const simPath = [...path, 'simulation'];
-  const producesBoolean = sim.model === 'toggle' || (sim.model === 'constant' && typeof sim.value === 'boolean');
-  if (producesBoolean !== (point.type === 'bool')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: simPath,
-      message: point.type === 'bool' ? 'a bool point needs a boolean simulation (toggle, or constant true/false)' : `model ${sim.model} gives booleans, the point is ${point.type}`,
-    });
+  if (point.access === 'rw' && (point.table === 'input' || point.table === 'discrete')) {
+    issue('access', `the ${point.table} table is read-only in Modbus: use holding or coil for a writable point`);
   }
-  if ('min' in sim && sim.min !== undefined && sim.max !== undefined && sim.min > sim.max) {
-    ctx.addIssue({ code: 'custom', path: simPath, message: `min ${sim.min} is above max ${sim.max}` });
-  }
-  if (sim.model === 'episodes') {
-    const [shortest, longest] = sim.durationHours;
-    if (shortest > longest) ctx.addIssue({ code: 'custom', path: [...simPath, 'durationHours'], message: 'durationHours is [shortest, longest]' });
-    if (longest > sim.everyHours) ctx.addIssue({ code: 'custom', path: [...simPath, 'durationHours'], message: 'an episode must fit in its window: longest duration ≤ everyHours' });
-    if (sim.peak < sim.base) ctx.addIssue({ code: 'custom', path: [...simPath, 'peak'], message: 'peak must be ≥ base' });
+  const last = point.address + (point.type === 'string' && point.length === undefined ? 1 : registerCount(point)) - 1;
+  if (last > MAX_ADDRESS) issue('address', `a ${point.type} at 0x${point.address.toString(16)} runs past address 0xFFFF`);
+}
+
+function checkAlarm(point: PointFields, ctx: z.RefinementCtx): void {
+  const alarm = point.alarm;
+  if (!alarm) return;
+  const ladder = [alarm.lowLow, alarm.low, alarm.high, alarm.highHigh].filter((v): v is number => v !== undefined);
+  if (ladder.some((v, i) => i > 0 && v < ladder[i - 1]!)) {
+    ctx.addIssue({ code: 'custom', path: ['alarm'], message: 'alarm thresholds must be ordered lowLow ≤ low ≤ high ≤ highHigh' });
   }
 }
 
-/** Reports every pair of points that share a register (or bit) in the same table. */
-function checkOverlaps(points: z.infer<typeof pointSchema>[], ctx: z.RefinementCtx): void {
-  const seen = new Map<string, number>();
-  points.forEach((point, index) => {
-    const previous = seen.get(point.name);
-    if (previous !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['points', index, 'name'], message: `duplicate point name (also points[${previous}])` });
-    } else {
-      seen.set(point.name, index);
-    }
-  });
-  const sorted = points
-    .map((point, index) => ({ point, index, end: point.address + pointWidth(point.type) }))
-    .sort((a, b) => (a.point.table === b.point.table ? a.point.address - b.point.address : a.point.table < b.point.table ? -1 : 1));
-  for (let i = 1; i < sorted.length; i++) {
-    const before = sorted[i - 1]!;
-    const after = sorted[i]!;
-    if (before.point.table === after.point.table && after.point.address < before.end) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['points', after.index, 'address'],
-        message: `overlaps point "${before.point.name}" (${before.point.table} 0x${before.point.address.toString(16)}, ${before.point.type})`,
-      });
-    }
+function checkSimulation(point: PointFields, ctx: z.RefinementCtx): void {
+  const sim = point.simulation;
+  if (!sim) return;
+  const issue = (message: string, field?: string) => ctx.addIssue({ code: 'custom', path: field ? ['simulation', field] : ['simulation'], message });
+  const kind = simulationValueKind(sim);
+  const wanted = point.type === 'bool' ? 'boolean' : point.type === 'string' ? 'string' : 'number';
+  if (kind !== wanted) {
+    issue(
+      point.type === 'bool'
+        ? 'a bool point needs a boolean simulation (toggle, step of booleans, or constant true/false)'
+        : point.type === 'string'
+          ? 'a string point needs a constant string simulation'
+          : `model ${sim.model} gives ${kind === 'boolean' ? 'booleans' : 'strings'}, the point is ${point.type}`,
+    );
+  }
+  if (point.type === 'string' && sim.model === 'constant' && typeof sim.value === 'string' && point.length !== undefined) {
+    if (!/^[\x20-\x7e]*$/.test(sim.value)) issue('a string register holds printable ASCII only', 'value');
+    if (sim.value.length > point.length * 2) issue(`"${sim.value}" needs ${Math.ceil(sim.value.length / 2)} registers, length is ${point.length}`, 'value');
+  }
+  if ('min' in sim && sim.min !== undefined && sim.max !== undefined && sim.min > sim.max) issue(`min ${sim.min} is above max ${sim.max}`);
+  if (sim.model === 'episodes') {
+    const [shortest, longest] = sim.durationHours;
+    if (shortest > longest) issue('durationHours is [shortest, longest]', 'durationHours');
+    if (longest > sim.everyHours) issue('an episode must fit in its window: longest duration ≤ everyHours', 'durationHours');
   }
 }
+
+/**
+ * A point: its fields, then the rules between them. Checked per point, so one point's typo does
+ * not hide another point's problem (zod skips refinements of an object whose fields failed).
+ */
+export const pointSchema = pointFieldsSchema.superRefine((point, ctx) => {
+  checkShape(point, ctx);
+  checkAlarm(point, ctx);
+  checkSimulation(point, ctx);
+});
+
+export type ProfilePoint = z.infer<typeof pointSchema>;
+
+interface Occupant {
+  point: ProfilePoint;
+  index: number;
+}
+
+function describeOccupant({ point }: Occupant): string {
+  const where = `${point.table} ${hex(point.address)}`;
+  return point.bit !== undefined ? `point "${point.name}" (${where} bit ${point.bit})` : `point "${point.name}" (${where}, ${point.type})`;
+}
+
+/**
+ * Reports duplicate names, and every point that shares a register (or bit) with an earlier one
+ * in the same table. Bit points may share a register with other bit points, on different bits.
+ */
+function checkOverlaps(points: ProfilePoint[], ctx: z.RefinementCtx): void {
+  const names = new Map<string, number>();
+  points.forEach((point, index) => {
+    const previous = names.get(point.name);
+    if (previous !== undefined) ctx.addIssue({ code: 'custom', path: ['points', index, 'name'], message: `duplicate point name (also points[${previous}])` });
+    else names.set(point.name, index);
+  });
+  // Per table and address: the whole-register occupant, or the bit occupants by bit number.
+  const whole = new Map<string, Occupant>();
+  const bits = new Map<string, Map<number, Occupant>>();
+  points.forEach((point, index) => {
+    if (point.type === 'string' && point.length === undefined) return; // already reported
+    const me: Occupant = { point, index };
+    const report = (message: string) => ctx.addIssue({ code: 'custom', path: ['points', index, 'address'], message });
+    if (isBitInRegister(point) && point.bit !== undefined) {
+      const key = `${point.table}:${point.address}`;
+      const numeric = whole.get(key);
+      if (numeric) return report(`bit ${point.bit} of ${point.table} ${hex(point.address)} overlaps ${describeOccupant(numeric)}: a bit point may share its register only with other bit points`);
+      const inRegister = bits.get(key) ?? new Map<number, Occupant>();
+      const same = inRegister.get(point.bit);
+      if (same) return report(`bit ${point.bit} of ${point.table} ${hex(point.address)} is also ${describeOccupant(same)}`);
+      inRegister.set(point.bit, me);
+      bits.set(key, inRegister);
+      return;
+    }
+    for (let at = point.address; at < point.address + registerCount(point) && at <= MAX_ADDRESS; at++) {
+      const key = `${point.table}:${at}`;
+      const other = whole.get(key) ?? bits.get(key)?.values().next().value;
+      if (other) return report(`overlaps ${describeOccupant(other)}`);
+    }
+    for (let at = point.address; at < point.address + registerCount(point); at++) whole.set(`${point.table}:${at}`, me);
+  });
+}
+
+export const EVIDENCE_LEVELS = ['documented', 'weak', 'generic'] as const;
 
 export const deviceProfileSchema = z
   .strictObject({
@@ -211,18 +314,20 @@ export const deviceProfileSchema = z
     model: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
     measurement: measurementSchema,
-    source: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((s) => (typeof s === 'string' ? [s] : s)),
-    evidence: z.enum(['documented', 'weak', 'generic']).default('documented'),
+    source: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .transform((s) => (typeof s === 'string' ? [s] : s))
+      .meta({ description: 'Where the register map comes from: manual, open-source driver, DOMAIN.md section.' }),
+    evidence: z
+      .enum(EVIDENCE_LEVELS)
+      .default('documented')
+      .meta({ description: 'documented (primary manual or tested driver), weak (⚠ not checked against a primary manual), generic (written from the common pattern, no manual found).' }),
     caveats: z.array(z.string()).optional(),
     points: z.array(pointSchema).min(1, 'a profile needs at least one point'),
   })
-  .superRefine((profile, ctx) => {
-    profile.points.forEach((point, index) => checkPoint(point, ctx, ['points', index]));
-    checkOverlaps(profile.points, ctx);
-  });
+  .superRefine((profile, ctx) => checkOverlaps(profile.points, ctx));
 
-export type Simulation = z.infer<typeof simulationSchema>;
-export type ProfilePoint = z.infer<typeof pointSchema>;
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;
+export type Evidence = DeviceProfile['evidence'];
 /** What a profile file may contain before defaults are applied (for tests and tools that build profiles). */
 export type DeviceProfileInput = z.input<typeof deviceProfileSchema>;

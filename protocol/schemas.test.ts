@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJson } from './decode.js';
-import { MAX_TELEMETRY_BYTES, commandSchema, configSchema, statusSchema, telemetrySchema } from './schemas.js';
+import { MAX_TELEMETRY_BYTES, commandResultDataSchema, commandSchema, configSchema, statusSchema, telemetrySchema } from './schemas.js';
 
 const ts = Date.UTC(2026, 0, 15, 3, 0, 0);
 const good = { v: 1, measurement: 'weather', profile: 'th-transmitter', samples: [{ ts, seq: 1, values: { temperature: -31.2, humidity: 80 } }] };
@@ -53,5 +53,29 @@ describe('other v1 messages', () => {
   it('command: discriminated by type', () => {
     expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'write', device: 'siren-1', point: 'siren', value: true }).success).toBe(true);
     expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'launch', device: 'siren-1' }).success).toBe(false);
+  });
+});
+
+describe('gateway status, config and command results (issue 3 additions, backward compatible)', () => {
+  it('accepts a status from before the additions, and one with every new field', () => {
+    expect(statusSchema.safeParse({ v: 1, state: 'online', ts, version: '0.1.0', uptimeS: 5, outboxDepth: 0, devices: { 'th-1': { online: true } } }).success).toBe(true);
+    expect(statusSchema.parse({
+      v: 1, state: 'online', ts, configVersion: 2, configError: 'config version 3 refused: …', outboxDepth: 10, outboxBytes: 2048,
+      outboxOldestAgeS: 12.5, outboxDropped: 3, outboxDroppedByCause: { size: 3 }, outboxError: 'disk full', lastSeq: 99, devicesOnline: 1, devicesOffline: 0,
+    })).toMatchObject({ outboxDroppedByCause: { size: 3 } });
+    expect(statusSchema.safeParse({ v: 1, state: 'online', outboxDroppedByCause: { size: -1 } }).success).toBe(false);
+  });
+
+  it('refuses a config that lists one device id twice', () => {
+    const device = { id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: 5020 }, unit: 1 };
+    const result = configSchema.safeParse({ v: 1, version: 2, devices: [device, device] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['devices', 1, 'id'], message: 'duplicate device id "th-1"' });
+  });
+
+  it('describes the data of a command-result event', () => {
+    expect(commandResultDataSchema.parse({ id: 'c-1', command: 'write', ok: true, durationMs: 12.5, device: 'siren-1' })).toEqual({ id: 'c-1', command: 'write', ok: true, durationMs: 12.5 });
+    expect(commandResultDataSchema.safeParse({ id: null, ok: false, error: 'malformed command: …', durationMs: 0 }).success).toBe(true);
+    expect(commandResultDataSchema.safeParse({ id: 'c-1', ok: 'yes', durationMs: 1 }).success).toBe(false);
   });
 });

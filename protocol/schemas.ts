@@ -71,11 +71,30 @@ export const statusSchema = z.object({
   reason: z.string().max(500).optional(),
   version: z.string().max(64).optional(),
   uptimeS: z.number().min(0).optional(),
+  /** Version of the remote config running (0: the gateway's own file). */
   configVersion: z.number().int().min(0).optional(),
+  /** Why the last remote config was refused; absent once a newer one is applied. */
   configError: z.string().max(2000).optional(),
+  /** Readings and events stored on the gateway, not yet acknowledged by the broker. */
   outboxDepth: z.number().int().min(0).optional(),
+  outboxBytes: z.number().int().min(0).optional(),
+  /** Age of the oldest entry in the outbox, seconds. */
+  outboxOldestAgeS: z.number().min(0).optional(),
+  /** Entries dropped unsent since the outbox was created (oldest first when full or expired). */
+  outboxDropped: z.number().int().min(0).optional(),
+  outboxDroppedByCause: z
+    .object({ age: z.number().int().min(0), size: z.number().int().min(0), diskFull: z.number().int().min(0), refused: z.number().int().min(0) })
+    .partial()
+    .optional(),
+  /** A storage problem in force on the gateway (disk full, I/O error). */
+  outboxError: z.string().max(500).optional(),
+  /** Last sample sequence number taken: with the stored seqs it shows what has not arrived yet. */
+  lastSeq: z.number().int().min(0).optional(),
+  devicesOnline: z.number().int().min(0).optional(),
+  devicesOffline: z.number().int().min(0).optional(),
   devices: z.record(idSchema, deviceHealthSchema).optional(),
   memoryRssBytes: z.number().min(0).optional(),
+  /** CPU time of the gateway process over the last status interval, % of one core. */
   cpuPercent: z.number().min(0).optional(),
 });
 
@@ -88,26 +107,103 @@ export const eventSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Where and how the gateway reaches one Modbus device. */
+/** `data` of a `command-result` event: which command, whether it worked, and how long it took. */
+export const commandResultDataSchema = z.object({
+  /** The command's id; null when the command was too malformed to carry one. */
+  id: z.string().max(64).nullable(),
+  /** The command's type when known (write, capture, ptz). */
+  command: z.string().max(64).optional(),
+  ok: z.boolean(),
+  /** Why it failed or was refused. */
+  error: z.string().max(2000).optional(),
+  durationMs: z.number().min(0),
+});
+
+const hostSchema = z.string().min(1, 'host must not be empty').max(253);
+const portSchema = z.number().int().min(1).max(65535);
+
+/** Baud rates RS-485 devices offer; anything else is almost always a typo (9800 for 9600). */
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200] as const;
+
+/**
+ * Silence the gateway keeps on a bus between the end of one transaction and the next request.
+ * RTU needs at least 3.5 character times between frames (modbus-client-link.ts adds that by
+ * itself); slow RS-485 transceivers and some converters need more. Default 0: only the minimum.
+ */
+const interRequestDelayMs = z.number().int().min(0).max(10_000).default(0);
+
+/**
+ * Where and how the gateway reaches one Modbus device. Devices with the same serial `path`, or
+ * the same `host:port`, share one bus: one request at a time, so they must agree on these fields.
+ */
 export const modbusTransportSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+  /** Modbus TCP (MBAP framing): a device, or a TCP gateway with RS-485 units behind it. */
+  z.strictObject({ kind: z.literal('tcp'), host: hostSchema, port: portSchema.default(502), interRequestDelayMs }),
+  /** Modbus RTU on a local serial port (RS-485 adapter), e.g. /dev/ttyUSB0 or /dev/serial/by-id/…. */
+  z.strictObject({
+    kind: z.literal('rtu'),
+    path: z.string().min(1, 'path of the serial device, e.g. /dev/ttyUSB0'),
+    baudRate: z
+      .number()
+      .int()
+      .refine((b) => (BAUD_RATES as readonly number[]).includes(b), `baudRate must be one of ${BAUD_RATES.join(', ')}`)
+      .default(9600),
+    parity: z.enum(['none', 'even', 'odd']).default('none'),
+    dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+    interRequestDelayMs,
+  }),
+  /** RTU frames (with CRC, no MBAP header) through a TCP serial server ("transparent" mode). */
+  z.strictObject({ kind: z.literal('rtu-over-tcp'), host: hostSchema, port: portSchema, interRequestDelayMs }),
 ]);
 
-export const deviceConfigSchema = z.strictObject({
-  id: idSchema,
-  profile: profileNameSchema,
-  transport: modbusTransportSchema,
-  unit: z.number().int().min(0).max(255),
-  pollIntervalMs: z.number().int().min(100).max(24 * 3600_000).default(5000),
-  timeoutMs: z.number().int().min(50).max(60_000).default(1000),
-});
+export const deviceConfigSchema = z
+  .strictObject({
+    id: idSchema,
+    profile: profileNameSchema,
+    transport: modbusTransportSchema,
+    /** Modbus unit (slave) id. RTU: 1–247. TCP: 0–255 (many TCP devices ignore it; 255 is common). */
+    unit: z.number().int().min(0).max(255),
+    pollIntervalMs: z.number().int().min(100).max(24 * 3600_000).default(5000),
+    /** Per request: how long to wait for an answer. */
+    timeoutMs: z.number().int().min(50).max(60_000).default(1000),
+    /** Extra attempts after a failed poll (timeout, damaged frame, busy), spread out so other devices go first. */
+    retries: z.number().int().min(0).max(5).default(1),
+    /** First retry this long after the failure, doubling for each further retry. */
+    retryDelayMs: z.number().int().min(0).max(60_000).default(100),
+    /** How often an offline device is probed (one request, no retries) until it answers again. */
+    offlinePollIntervalMs: z.number().int().min(1000).max(24 * 3600_000).default(30_000),
+    /** Registers per read request (≤ 125); some devices refuse long reads. */
+    maxRegistersPerRequest: z.number().int().min(1).max(125).default(125),
+    /** Bits per coil/discrete read request (≤ 2000). */
+    maxBitsPerRequest: z.number().int().min(1).max(2000).default(2000),
+    /**
+     * Unused registers one request may read through to join points (0: only adjacent points).
+     * If the device refuses such a read (illegal data address), the gateway splits it by itself.
+     */
+    maxGapRegisters: z.number().int().min(0).max(124).default(0),
+    maxGapBits: z.number().int().min(0).max(1999).default(0),
+  })
+  .superRefine((device, ctx) => {
+    if (device.transport.kind !== 'tcp' && (device.unit < 1 || device.unit > 247)) {
+      ctx.addIssue({ code: 'custom', path: ['unit'], message: 'an RTU unit id is 1–247 (0 is broadcast, nobody answers it; 248–255 are reserved)' });
+    }
+  });
 
 /** Desired gateway configuration, retained on the gateway's `config` topic. */
-export const configSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  version: z.number().int().min(1),
-  devices: z.array(deviceConfigSchema),
-});
+export const configSchema = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    version: z.number().int().min(1),
+    devices: z.array(deviceConfigSchema),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.devices.forEach((device, index) => {
+      if (seen.has(device.id)) ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}"` });
+      seen.add(device.id);
+    });
+  });
 
 /** Fields every command carries: its id (echoed in the command-result event) and when it was issued. */
 const commandHead = { v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64), ts: timestampSchema };
@@ -144,6 +240,7 @@ export type Telemetry = z.infer<typeof telemetrySchema>;
 export type Status = z.infer<typeof statusSchema>;
 export type DeviceHealth = z.infer<typeof deviceHealthSchema>;
 export type GatewayEvent = z.infer<typeof eventSchema>;
+export type CommandResultData = z.infer<typeof commandResultDataSchema>;
 export type ModbusTransport = z.infer<typeof modbusTransportSchema>;
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export type DeviceConfigInput = z.input<typeof deviceConfigSchema>;

@@ -31,6 +31,7 @@ describe('shaobing commands as separate processes', () => {
     fs.writeFileSync(path.join(dir, 'gw.yaml'), stringify({
       site: 'fuchuan', gateway: 'gw-01',
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: 'fuchuan.gw-01', password: passwords.gw },
+      dataDir: path.join(dir, 'gateway'),
       devices: [{ id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: simPort }, unit: 1, pollIntervalMs: 300 }],
     }));
     env = {

@@ -124,7 +124,8 @@ beforeAll(async () => {
       gateway: GATEWAY,
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: GATEWAY, password: 'test-only-password', reconnectPeriodMs: 100 },
       devices: [
-        { id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: thSim.port }, unit: 1, pollIntervalMs: 100, timeoutMs: 500 },
+        // Probed every second once offline (default 30 s), so its recovery shows within the test.
+        { id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: thSim.port }, unit: 1, pollIntervalMs: 100, timeoutMs: 500, offlinePollIntervalMs: 1000 },
         { id: 'pm-1', profile: 'pm-sensor', transport: { kind: 'tcp', host: '127.0.0.1', port: pmSim.port }, unit: 2, pollIntervalMs: 100, timeoutMs: 500 },
       ],
       statusIntervalMs: 60_000,

@@ -1,24 +1,41 @@
-// A Modbus TCP device simulator: serves a device profile's registers and bits, with values
-// from the deterministic value model, over modbus-serial's ServerTCP.
-import { ServerTCP, type IServiceVector } from 'modbus-serial';
+// A Modbus device simulator on a TCP port: one or several simulated units (simulated-bus.ts)
+// speaking Modbus TCP (MBAP framing), or RTU framing over TCP as a transparent serial server
+// (e.g. a USR/Moxa RS-485-to-Ethernet converter) does. Faults on demand per unit.
+//
+// It frames and answers requests itself instead of using modbus-serial's ServerTCP: one code
+// path for TCP, RTU over TCP and RTU on a serial line (serial-server.ts), faults injected at
+// the frame level (a bad CRC needs access to the frame), no parameter-count traps, and an
+// implementation independent of the gateway's client, so the two cross-check each other.
+import net from 'node:net';
 import type { Logger } from '../../lib/logger.js';
-import { freePort } from '../../lib/net.js';
-import type { DeviceProfile, ProfilePoint } from '../../gateway/profile-schema.js';
-import { ILLEGAL_FUNCTION, ModbusExceptionError, SimulatedRegisterMap, servedValue, type UnmappedPolicy } from './register-map.js';
-import { simulatedValue } from './value-model.js';
+import { closeServer, listen } from '../../lib/net.js';
+import type { DeviceProfile } from '../../gateway/profile-schema.js';
+import type { Fault } from './faults.js';
+import { mbapFrame, MbapRequestReader } from './mbap-framing.js';
+import type { UnmappedPolicy } from './register-map.js';
+import { RtuRequestReader, rtuFrame } from './rtu-framing.js';
+import { SimulatedBus, type SimulatedDevice, type SimulatedDeviceSpec } from './simulated-bus.js';
+import type { SimulatedValue } from './value-model.js';
+
+export type TcpFraming = 'mbap' | 'rtu';
 
 export interface ModbusSimulatorOptions {
-  profile: DeviceProfile;
+  /** One device: its profile (with unitId and seed), or `devices` for several units. */
+  profile?: DeviceProfile;
+  /**
+   * Unit id the single device answers (default 1); requests for other units get no answer, as
+   * on a real bus. 0: answer every unit id.
+   */
+  unitId?: number;
+  /** Seed of the single device's value model (default 1). */
+  seed?: number;
+  /** Several units behind one endpoint, like RS-485 devices behind a converter. */
+  devices?: SimulatedDeviceSpec[];
+  /** `mbap` (default): Modbus TCP. `rtu`: raw RTU frames with CRC, as a transparent serial server sends. */
+  framing?: TcpFraming;
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /**
-   * Unit id the simulator answers (default 1); requests for other units get no answer, as on
-   * a real bus. modbus-serial treats 0 as 255: answer every unit id.
-   */
-  unitId?: number;
-  /** Seed of the value model (default 1). Same seed and time, same values. */
-  seed?: number;
   /** Time source (default Date.now); tests share one with the gateway. */
   clock?: () => number;
   unmapped?: UnmappedPolicy;
@@ -28,95 +45,109 @@ export interface ModbusSimulatorOptions {
 export interface ModbusSimulator {
   readonly host: string;
   readonly port: number;
+  readonly framing: TcpFraming;
+  /** The first device's unit id, seed and profile (the single-device form). */
   readonly unitId: number;
   readonly seed: number;
   readonly profile: DeviceProfile;
-  /** What a Modbus reader decodes for the point at `timeMs` (after register resolution). */
-  valueAt(pointName: string, timeMs: number): number | boolean;
+  readonly bus: SimulatedBus;
+  /** The first device's value for the point at `timeMs`, as a Modbus reader decodes it. */
+  valueAt(pointName: string, timeMs: number): SimulatedValue;
   /** The model's value before register resolution. */
-  modelValueAt(pointName: string, timeMs: number): number | boolean;
+  modelValueAt(pointName: string, timeMs: number): SimulatedValue;
+  setFault(unit: number, fault: Fault): void;
+  /** Connections accepted so far, and open now (tests: does the gateway keep or drop its link?). */
+  readonly connections: { accepted: number; open: number };
   close(): Promise<void>;
 }
 
-function refuseWrites(): never {
-  throw new ModbusExceptionError(ILLEGAL_FUNCTION, 'the simulator is read-only');
+/** The device list of either option form. */
+export function deviceSpecs(options: Pick<ModbusSimulatorOptions, 'profile' | 'unitId' | 'seed' | 'devices' | 'unmapped'>): SimulatedDeviceSpec[] {
+  const single = options.profile ? [{ unit: options.unitId ?? 1, profile: options.profile, seed: options.seed ?? 1 }] : [];
+  const specs = [...single, ...(options.devices ?? [])];
+  if (specs.length === 0) throw new Error('a simulator needs a profile or a list of devices');
+  return specs.map((spec) => ({ unmapped: options.unmapped, ...spec }));
 }
 
-/**
- * The handlers ServerTCP calls. modbus-serial picks the calling style from each function's
- * parameter count (`fn.length`): (addr, unit) and (addr, length, unit) are synchronous, one
- * more parameter means a node-style callback. So these keep exactly those parameters: no
- * defaults, no rest parameters. Multi-register reads get their own handlers so one request is
- * computed at one instant (a float32 never mixes two seconds); single-register reads still go
- * through getHoldingRegister/getInputRegister. Every function code gets an answer (an
- * exception if need be): a missing handler makes ServerTCP stay silent and the client time out.
- */
-function serviceVector(map: SimulatedRegisterMap, clock: () => number): IServiceVector {
-  return {
-    getHoldingRegister: (addr: number, _unitID: number) => map.registers('holding', addr, 1, clock())[0]!,
-    getInputRegister: (addr: number, _unitID: number) => map.registers('input', addr, 1, clock())[0]!,
-    getMultipleHoldingRegisters: (addr: number, length: number, _unitID: number) => map.registers('holding', addr, length, clock()),
-    getMultipleInputRegisters: (addr: number, length: number, _unitID: number) => map.registers('input', addr, length, clock()),
-    getCoil: (addr: number, _unitID: number) => map.bits('coil', addr, 1, clock())[0]!,
-    getDiscreteInput: (addr: number, _unitID: number) => map.bits('discrete', addr, 1, clock())[0]!,
-    setCoil: (_addr: number, _value: boolean, _unitID: number) => refuseWrites(),
-    setRegister: (_addr: number, _value: number, _unitID: number) => refuseWrites(),
-    setRegisterArray: (_addr: number, _value: number[], _unitID: number) => refuseWrites(),
+/** Serves one TCP connection: requests in arrival order, one at a time, like a slave on a line. */
+function serveConnection(socket: net.Socket, bus: SimulatedBus, framing: TcpFraming, logger?: Logger): void {
+  let queue: Promise<void> = Promise.resolve();
+  const send = (frame: Buffer) => {
+    if (!socket.destroyed) socket.write(frame);
   };
-}
-
-function listen(vector: IServiceVector, host: string, port: number, unitId: number): Promise<ServerTCP> {
-  return new Promise((resolve, reject) => {
-    const server = new ServerTCP(vector, { host, port, unitID: unitId });
-    server.once('initialized', () => resolve(server));
-    server.once('serverError', (err) => reject(err ?? new Error(`cannot listen on ${host}:${port}`)));
-  });
+  if (framing === 'rtu') {
+    const reader = new RtuRequestReader();
+    socket.on('data', (chunk: Buffer) => {
+      for (const { unit, pdu } of reader.push(chunk)) {
+        queue = queue.then(async () => {
+          const answer = await bus.handle(unit, pdu);
+          if (answer) send(rtuFrame(unit, answer.pdu, answer.garble));
+        });
+      }
+    });
+  } else {
+    const reader = new MbapRequestReader();
+    socket.on('data', (chunk: Buffer) => {
+      let requests;
+      try {
+        requests = reader.push(chunk);
+      } catch (err) {
+        logger?.debug({ err }, 'simulator: closing a connection that does not speak Modbus TCP');
+        socket.destroy();
+        return;
+      }
+      for (const { transactionId, unit, pdu } of requests) {
+        queue = queue.then(async () => {
+          const answer = await bus.handle(unit, pdu);
+          if (!answer) return;
+          // Modbus TCP has no CRC: a "garbled" answer carries a function code that fits no request.
+          const body = answer.garble ? Buffer.from([answer.pdu[0]! ^ 0x40, ...answer.pdu.subarray(1)]) : answer.pdu;
+          send(mbapFrame(transactionId, unit, body));
+        });
+      }
+    });
+  }
+  // Clients resetting their connection are routine (the gateway drops links on timeouts).
+  socket.on('error', (err) => logger?.debug({ err }, 'simulator socket error'));
 }
 
 export async function startModbusSimulator(options: ModbusSimulatorOptions): Promise<ModbusSimulator> {
-  const { profile } = options;
   const host = options.host ?? '127.0.0.1';
-  const unitId = options.unitId ?? 1;
-  const seed = options.seed ?? 1;
-  const clock = options.clock ?? Date.now;
-  const map = new SimulatedRegisterMap(profile, seed, options.unmapped ?? 'exception');
-  const vector = serviceVector(map, clock);
+  const framing = options.framing ?? 'mbap';
+  const specs = deviceSpecs(options);
+  const bus = new SimulatedBus(specs, options.clock ?? Date.now);
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, bus, framing, options.logger);
+  });
+  const port = await listen(server, options.port ?? 0, host);
+  const first: SimulatedDevice = bus.device(specs[0]!.unit)!;
+  options.logger?.info({ host, port, framing, units: bus.units() }, 'modbus simulator listening');
 
-  // ServerTCP listens on `port || 502`, so it cannot take port 0: ask the kernel for a free
-  // port first, and try again if another process grabbed it in between.
-  let server: ServerTCP | undefined;
-  let port = options.port ?? 0;
-  for (let attempt = 1; !server; attempt++) {
-    const candidate = port === 0 ? await freePort() : port;
-    try {
-      server = await listen(vector, host, candidate, unitId);
-      port = candidate;
-    } catch (err) {
-      const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      if (!(inUse && (options.port ?? 0) === 0 && attempt < 5)) throw err;
-    }
-  }
-  const running = server;
-  // Clients resetting their connection are routine (the gateway drops links on timeouts).
-  running.on('socketError', (err) => options.logger?.debug({ err, profile: profile.name }, 'simulator socket error'));
-  running.on('error', (err) => options.logger?.warn({ err, profile: profile.name }, 'simulator error'));
-  options.logger?.info({ profile: profile.name, host, port, unitId, seed }, 'modbus simulator listening');
-
-  const pointNamed = (name: string): ProfilePoint => {
-    const point = profile.points.find((p) => p.name === name);
-    if (!point) throw new Error(`profile ${profile.name} has no point "${name}"`);
-    return point;
-  };
   let closing: Promise<void> | undefined;
-
   return {
     host,
     port,
-    unitId,
-    seed,
-    profile,
-    valueAt: (name, timeMs) => servedValue(pointNamed(name), seed, timeMs),
-    modelValueAt: (name, timeMs) => simulatedValue(pointNamed(name), seed, timeMs),
-    close: () => (closing ??= new Promise<void>((resolve) => running.close(() => resolve()))),
+    framing,
+    unitId: first.unit,
+    seed: first.seed,
+    profile: first.profile,
+    bus,
+    valueAt: (name, timeMs) => first.valueAt(name, timeMs),
+    modelValueAt: (name, timeMs) => first.modelValueAt(name, timeMs),
+    setFault: (unit, fault) => bus.setFault(unit, fault),
+    get connections() {
+      return { accepted, open: sockets.size };
+    },
+    close: () =>
+      (closing ??= (async () => {
+        const done = closeServer(server);
+        for (const socket of sockets) socket.destroy();
+        await done;
+      })()),
   };
 }

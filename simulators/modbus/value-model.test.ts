@@ -150,6 +150,108 @@ describe('other models', () => {
   });
 });
 
+describe('counter model (kWh, m³, rainfall totals)', () => {
+  const counter = (extra: Record<string, unknown> = {}) => inline({ model: 'counter', start: 1000, since: '2026-01-01T00:00:00+08:00', perHour: 2, ...extra }, 'float32');
+  const SINCE = Date.parse('2026-01-01T00:00:00+08:00');
+
+  it('never decreases, second by second and hour by hour, whatever the seed and variation', () => {
+    for (const [seed, variation] of [[1, 0.9], [2, 0.5], [3, 0], [4, 0.9]] as const) {
+      const p = counter({ variation, timescaleS: 600 });
+      const fine = series(p, seed, SINCE + 5 * HOUR, SINCE + 5 * HOUR + 3_600_000, 1000);
+      const coarse = series(p, seed, SINCE, SINCE + 60 * 24 * HOUR, HOUR);
+      for (const values of [fine, coarse]) values.slice(1).forEach((v, i) => expect(v).toBeGreaterThan(values[i]!));
+    }
+  });
+
+  it('starts at start at `since`, holds it before, and grows at perHour on average within ±spread per device', () => {
+    const p = counter();
+    expect(simulatedValue(p, 1, SINCE)).toBe(1000);
+    expect(simulatedValue(p, 1, SINCE - 10 * HOUR)).toBe(1000);
+    const rates = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => (Number(simulatedValue(p, seed, SINCE + 1000 * HOUR)) - 1000) / 1000);
+    for (const rate of rates) {
+      expect(rate).toBeGreaterThanOrEqual(2 * 0.8 - 0.01);
+      expect(rate).toBeLessThanOrEqual(2 * 1.2 + 0.01);
+    }
+    expect(new Set(rates.map((r) => r.toFixed(3))).size).toBeGreaterThan(4); // meters differ
+  });
+
+  it('is a pure function of seed and time (no history needed)', () => {
+    const p = counter();
+    const t = SINCE + 123.456 * HOUR;
+    expect(simulatedValue(p, 9, t)).toBe(simulatedValue(p, 9, t));
+  });
+});
+
+describe('step model and constant strings', () => {
+  it('step holds one of its values per window, picked from the seed, likelier when repeated', () => {
+    const p = inline({ model: 'step', values: [0, 0, 0, 1], everyS: 60 });
+    const values = series(p, 1, LOCAL_MIDNIGHT, LOCAL_MIDNIGHT + 24 * HOUR, 60_000);
+    expect(new Set(values)).toEqual(new Set([0, 1]));
+    const ones = values.filter((v) => v === 1).length / values.length;
+    expect(ones).toBeGreaterThan(0.15);
+    expect(ones).toBeLessThan(0.35);
+    expect(simulatedValue(p, 1, LOCAL_MIDNIGHT + 1000)).toBe(simulatedValue(p, 1, LOCAL_MIDNIGHT + 59_000));
+    const flags = inline({ model: 'step', values: [true, false], everyS: 10 }, 'bool');
+    expect(typeof simulatedValue(flags, 1, LOCAL_MIDNIGHT)).toBe('boolean');
+  });
+
+  it('a string point reads its constant, or "" without a simulation', () => {
+    const make = (simulation: unknown) =>
+      parseProfile({ name: 'x', manufacturer: 't', model: 't', measurement: 'air', source: 't', points: [{ name: 'v', table: 'holding', address: 0, type: 'string', length: 4, simulation }] }).points[0]!;
+    expect(simulatedValue(make({ model: 'constant', value: 'TJ-01' }), 1, LOCAL_MIDNIGHT)).toBe('TJ-01');
+    expect(simulatedValue(make(undefined), 1, LOCAL_MIDNIGHT)).toBe('');
+  });
+
+  it('episodes may dip below their base (air gap while the river rises)', () => {
+    const p = inline({ model: 'episodes', base: 9000, peak: 4500, everyHours: 100, probability: 1, durationHours: [50, 90] });
+    const values = series(p, 1, LOCAL_MIDNIGHT, LOCAL_MIDNIGHT + 400 * HOUR, HOUR);
+    expect(Math.max(...values)).toBe(9000);
+    expect(Math.min(...values)).toBeLessThan(7500);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(4500);
+  });
+});
+
+describe('the shipped library is plausible for Tongjiang in winter', () => {
+  let library: Map<string, DeviceProfile>;
+  beforeAll(async () => {
+    library = await loadProfileLibrary(defaultProfilesDir());
+  });
+  const month = (p: ProfilePoint, seed = 1) => series(p, seed, LOCAL_MIDNIGHT, LOCAL_MIDNIGHT + 30 * 24 * HOUR, HOUR / 2);
+  const at = (profile: string, name: string) => point(library.get(profile)!, name);
+
+  it.each([
+    { what: 'soil temperature below zero', profile: 'jxct-soil-7in1', name: 'temperature', low: -12, high: -4 },
+    { what: 'river stage a few metres (mm)', profile: 'hlk-ld8001h', name: 'water_level', low: 2900, high: 7600 },
+    { what: 'gas near 0 %LEL', profile: 'generic-lel-gas-detector', name: 'concentration', low: 0, high: 36 },
+    { what: 'dose rate ~0.08–0.15 µSv/h', profile: 'generic-gamma-dose-rate', name: 'dose_rate', low: 0.08, high: 0.16 },
+    { what: 'CO2 around 440 ppm', profile: 'senseair-s8', name: 'co2', low: 400, high: 480 },
+    { what: 'wind speed 0–30 m/s', profile: 'renke-rs-fs-n01', name: 'wind_speed', low: 0, high: 30 },
+    { what: 'single-phase voltage', profile: 'chint-ddsu666', name: 'voltage', low: 215, high: 237 },
+  ])('$what', ({ profile, name, low, high }) => {
+    const values = month(at(profile, name));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(low);
+    expect(Math.max(...values)).toBeLessThanOrEqual(high);
+  });
+
+  it('gas is at (or within noise of) zero most of the time', () => {
+    const values = month(at('generic-lel-gas-detector', 'concentration'));
+    expect(values.filter((v) => v < 1).length / values.length).toBeGreaterThan(0.95);
+  });
+
+  it('water level and air gap move together: their sum stays near the 12 m installation height', () => {
+    const level = month(at('hlk-ld8001h', 'water_level'));
+    const gap = month(at('hlk-ld8001h', 'air_gap'));
+    level.forEach((v, i) => expect(Math.abs(v + gap[i]! - 12000)).toBeLessThan(60));
+  });
+
+  it('energy counters never decrease', () => {
+    for (const [profile, name] of [['chint-ddsu666', 'import_energy'], ['chint-dtsu666', 'import_energy'], ['tuf-2000m', 'positive_total'], ['xunchip-xm9505-rain', 'rainfall']] as const) {
+      const values = month(at(profile, name));
+      values.slice(1).forEach((v, i) => expect(v, `${profile} ${name}`).toBeGreaterThanOrEqual(values[i]!));
+    }
+  });
+});
+
 describe('servedValue: what a Modbus reader decodes', () => {
   it('is the model value at the register resolution', () => {
     for (let t = LOCAL_MIDNIGHT; t < LOCAL_MIDNIGHT + 24 * HOUR; t += 977_000) {

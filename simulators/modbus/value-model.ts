@@ -4,6 +4,9 @@
 import type { ProfilePoint, Simulation } from '../../gateway/profile-schema.js';
 import { layeredNoise, smoothNoise, unitRandom } from './noise.js';
 
+/** A simulated engineering value: a number, a bool, or a string (a constant such as a model name). */
+export type SimulatedValue = number | boolean | string;
+
 /**
  * Values change once per step, like a transmitter refreshing its registers every second
  * (the RS-WS-N01 datasheet gives 1 s): any time inside a step gives the same value.
@@ -71,14 +74,35 @@ function toggle(sim: Model<'toggle'>, name: string, seed: number, t: number): bo
 }
 
 /**
+ * A totaliser that never decreases, computable at any instant without history: a steady rate
+ * plus smooth noise too gentle to ever make it run backwards. smoothNoise moves at most 3 units
+ * per knot period, so an amplitude of rate·variation·period/3 keeps the slope between
+ * rate·(1 − variation) and rate·(1 + variation), and variation ≤ 0.9 keeps it positive.
+ */
+function counter(sim: Model<'counter'>, name: string, seed: number, t: number): number {
+  const since = Date.parse(sim.since);
+  if (t <= since) return sim.start;
+  const rate = sim.perHour * (1 + sim.spread * (2 * unitRandom(seed, `${name}:pace`, 0) - 1));
+  const periodMs = sim.timescaleS * 1000;
+  const amplitude = (rate * sim.variation * (periodMs / HOUR_MS)) / 3;
+  const load = (at: number) => smoothNoise(seed, `${name}:load`, at, periodMs);
+  return sim.start + rate * ((t - since) / HOUR_MS) + amplitude * (load(t) - load(since));
+}
+
+function step(sim: Model<'step'>, name: string, seed: number, t: number): number | boolean {
+  const window = Math.floor(t / (sim.everyS * 1000));
+  return sim.values[Math.floor(unitRandom(seed, `${name}:step`, window) * sim.values.length)]!;
+}
+
+/**
  * The point's engineering value at `timeMs` (ms since the epoch, UTC), before the device's
  * register resolution: constant within each SIMULATION_STEP_MS step. A point without a
- * simulation section reads 0 (or false).
+ * simulation section reads 0 (false, "").
  */
-export function simulatedValue(point: Pick<ProfilePoint, 'name' | 'type' | 'simulation'>, seed: number, timeMs: number): number | boolean {
+export function simulatedValue(point: Pick<ProfilePoint, 'name' | 'type' | 'simulation'>, seed: number, timeMs: number): SimulatedValue {
   const t = quantizeTime(timeMs);
   const sim = point.simulation;
-  if (!sim) return point.type === 'bool' ? false : 0;
+  if (!sim) return point.type === 'bool' ? false : point.type === 'string' ? '' : 0;
   switch (sim.model) {
     case 'constant':
       return sim.value;
@@ -90,5 +114,9 @@ export function simulatedValue(point: Pick<ProfilePoint, 'name' | 'type' | 'simu
       return randomWalk(sim, point.name, seed, t);
     case 'toggle':
       return toggle(sim, point.name, seed, t);
+    case 'counter':
+      return counter(sim, point.name, seed, t);
+    case 'step':
+      return step(sim, point.name, seed, t);
   }
 }
