@@ -126,7 +126,8 @@ describe.each([
       for (let i = 0; i < 4; i++) await r.readRegisters('holding', 0, 1);
     });
     const times = sim.bus.log.map((s) => s.at);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(39);
+    // 40 ms asked; a few ms of slack for timer and socket jitter (without the delay the gaps are ~1 ms).
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(35);
   });
 });
 

@@ -108,7 +108,8 @@ export function renderPolling(outcomes: PollingOutcome[], options: GatewayBenchO
     ['gateway outbox', 'CPU (% of one core)', 'peak RSS (VmHWM)', 'mean RSS', 'polls/s', 'failed polls', 'samples/s at the broker', 'sample interval − 1 s: p50 / p99 / max', 'simulators’ CPU'],
     outcomes.map((o) => [
       o.variant, f1(o.cpuPercent), `${f1(o.peakRssMiB)} MiB`, `${f1(o.meanRssMiB)} MiB`, f1(o.pollsPerSecond), String(o.failedPolls), f1(o.samplesReceivedPerSecond),
-      `${f1(o.jitterP50)} / ${f1(o.jitterP99)} / ${f1(o.jitterMax)} ms`, `${f1(o.simulatorsCpuPercent)} %`,
+      // The baseline polls nothing, so it has no sample intervals to describe.
+      Number.isNaN(o.jitterP50) ? '–' : `${f1(o.jitterP50)} / ${f1(o.jitterP99)} / ${f1(o.jitterMax)} ms`, `${f1(o.simulatorsCpuPercent)} %`,
     ]),
   );
   return [

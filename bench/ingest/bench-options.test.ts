@@ -11,6 +11,11 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--seconds', '2.5', '--runs', '1'])).toMatchObject({ runMs: 2500, runs: 1 });
   });
 
+  it('waits for a quiet machine unless told not to', () => {
+    expect(parseBenchOptions(['--quiet-wait', '0'])).toMatchObject({ maxQuietWaitMs: 0 });
+    expect(parseBenchOptions(['--quiet-wait', '5'])).toMatchObject({ maxQuietWaitMs: 5000 });
+  });
+
   it('never writes the doc from a partial run', () => {
     expect(parseBenchOptions(['--only', 'broker-ceiling,influx-batched'])).toMatchObject({ writeDoc: false, only: new Set(['broker-ceiling', 'influx-batched']) });
   });

@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** InfluxDB ceiling: lines per /write request and requests in flight. */
   linesPerRequest: number;
   writeConcurrency: number;
+  /** Longest wait, before each measurement, for other programs to leave the CPU alone. */
+  maxQuietWaitMs: number;
   /** Whether to rewrite the ingest section of docs/BENCHMARKS.md. */
   writeDoc: boolean;
   /** Measurements to run (all when absent); a partial run never writes the doc. */
@@ -45,6 +47,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = {
   samplesPerBatch: 50,
   linesPerRequest: 5000,
   writeConcurrency: 2,
+  maxQuietWaitMs: 20_000,
   writeDoc: true,
 };
 
@@ -65,6 +68,7 @@ export const USAGE = `usage: npm run bench:ingest -- [options]
   --devices N           devices per gateway (default ${DEFAULT_OPTIONS.devicesPerGateway})
   --window N            in-flight QoS 1 messages per client, single-sample (default ${DEFAULT_OPTIONS.singleWindow})
   --batched-window N    in-flight QoS 1 messages per client, batched (default ${DEFAULT_OPTIONS.batchedWindow})
+  --quiet-wait S        before each measurement, wait up to S s for other programs to go idle (default ${DEFAULT_OPTIONS.maxQuietWaitMs / 1000}; 0: never)
   --only A,B            run only these measurements (${MEASUREMENT_IDS.join(', ')}); implies --no-doc
   --no-doc              do not rewrite docs/BENCHMARKS.md
   --help`;
@@ -89,6 +93,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       'window': { type: 'string' },
       'batched-window': { type: 'string' },
       'only': { type: 'string' },
+      'quiet-wait': { type: 'string' },
       'no-doc': { type: 'boolean' },
       'help': { type: 'boolean' },
     },
@@ -106,6 +111,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     devicesPerGateway: positiveNumber('devices', values.devices, d.devicesPerGateway),
     singleWindow: positiveNumber('window', values.window, d.singleWindow),
     batchedWindow: positiveNumber('batched-window', values['batched-window'], d.batchedWindow),
+    maxQuietWaitMs: values['quiet-wait'] === '0' ? 0 : positiveNumber('quiet-wait', values['quiet-wait'], d.maxQuietWaitMs, 1000),
     writeDoc: !values['no-doc'] && only === undefined,
     ...(only ? { only } : {}),
   };

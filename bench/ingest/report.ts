@@ -75,7 +75,7 @@ function header(results: BenchResults): string[] {
     `- **Machine**: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at the start`,
     `- **Software**: Node ${machine.node}; ${machine.influxdb} (Debian's influxd, started by the benchmark on 127.0.0.1 in a temp dir, stopped by PID); ${Object.entries(packages).map(([n, v]) => `${n} ${v}`).join(', ')}`,
     `- **Layout**: broker, ingest (or the plain subscriber) and the publishers each run on a worker thread of one Node process, so each has an event loop of its own as separate processes would; influxd is its own process; all on 127.0.0.1, sharing the ${machine.cores} cores`,
-    `- **Runs**: a warm-up (not counted), then ${options.runs} runs per measurement; every figure is the median run. A run during which other programs kept ≥ ${DISTURBING_OTHER_CORES} cores busy is marked \\* and repeated (at most ${EXTRA_RUNS} extra run); the median leaves such runs out unless all were`,
+    `- **Runs**: before each measurement the benchmark waits up to ${options.maxQuietWaitMs / 1000} s for other programs to go idle; a warm-up (not counted), then ${options.runs} runs per measurement; every figure is the median run. A run during which other programs kept ≥ ${DISTURBING_OTHER_CORES} cores busy is marked \\* and repeated (at most ${EXTRA_RUNS} extra run); the median leaves such runs out unless all were`,
   ];
 }
 

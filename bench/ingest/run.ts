@@ -14,6 +14,7 @@ import { batchedRunMs, MEASUREMENT_IDS, parseBenchOptions, USAGE, type BenchOpti
 import { writeBenchmarksSection } from './benchmarks-doc.js';
 import { say } from './console-output.js';
 import { measureInfluxCeiling } from './influx-ceiling.js';
+import { waitForQuietMachine } from './quiet-machine.js';
 import { describeMachine, packageVersions } from './machine.js';
 import { lossOf, type StoreKind, type WorkloadKind } from './measurements.js';
 import { runMqttScenario, type ScenarioSettings, type Workload } from './mqtt-scenario.js';
@@ -56,16 +57,19 @@ async function runBench(options: BenchOptions, influxd: InfluxdServer, tempDir: 
   const wanted = (id: MeasurementId): boolean => options.only === undefined || options.only.has(id);
   const steps = options.only?.size ?? MEASUREMENT_IDS.length;
   let step = 0;
-  const title = (text: string): void => say(`\n[${++step}/${steps}] ${text}`);
+  const title = async (text: string): Promise<void> => {
+    say(`\n[${++step}/${steps}] ${text}`);
+    await waitForQuietMachine(options.maxQuietWaitMs, { influxd: influxd.pid });
+  };
 
   if (wanted('broker-ceiling')) {
-    title(`Broker ceiling: ${options.gateways} publishers → Aedes → one QoS 1 subscriber that acks at once (no store)`);
+    await title(`Broker ceiling: ${options.gateways} publishers → Aedes → one QoS 1 subscriber that acks at once (no store)`);
     results.brokerCeiling = await runMqttScenario({ consumer: { mode: 'plain' }, workload: work.single }, settings);
   }
 
   const ingest = async (store: StoreKind, workload: WorkloadKind): Promise<void> => {
     if (!wanted(`${store}-${workload}`)) return;
-    title(`Ingest → ${store === 'sqlite' ? 'SQLite' : 'InfluxDB'}, ${workloadTitle(options, workload)}`);
+    await title(`Ingest → ${store === 'sqlite' ? 'SQLite' : 'InfluxDB'}, ${workloadTitle(options, workload)}`);
     const database = `bench_${workload}`;
     const storeConfig = store === 'sqlite'
       ? { kind: 'sqlite' as const, path: path.join(tempDir, `store-${workload}.db`) }
@@ -87,7 +91,7 @@ async function runBench(options: BenchOptions, influxd: InfluxdServer, tempDir: 
   await ingest('sqlite', 'batched');
 
   if (wanted('influx-ceiling')) {
-    title(`InfluxDB ceiling: ${options.linesPerRequest}-line requests straight to /write, ${options.writeConcurrency} in flight`);
+    await title(`InfluxDB ceiling: ${options.linesPerRequest}-line requests straight to /write, ${options.writeConcurrency} in flight`);
     results.influxCeiling = await measureInfluxCeiling({
       influxUrl: influxd.url, database: 'bench_ceiling', linesPerBody: options.linesPerRequest, concurrency: options.writeConcurrency,
       gateways, devicesPerGateway: options.devicesPerGateway, clock: sampleClock(4), warmupBodies: 10,
