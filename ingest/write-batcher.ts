@@ -2,7 +2,8 @@
 // once the write holding it has succeeded. One write is in flight at a time; an
 // outage is retried with back-off while the messages stay un-acked (the broker
 // keeps them), and a write the database refuses is split so that one bad message
-// cannot hold the good ones hostage.
+// cannot hold the good ones hostage. A few writes may be in flight at once, so the
+// next batch is on its way while the database answers the previous one.
 import type { Logger } from '../lib/logger.js';
 import { delay } from '../lib/wait.js';
 import { RejectedWriteError, type StoredSample } from '../store/types.js';
@@ -23,6 +24,8 @@ export interface WriteBatcherOptions {
   maxBatchSamples: number;
   /** Flush at the latest this long after the first message of a batch arrived. */
   maxDelayMs: number;
+  /** Batches written concurrently (default 2). Acks need no order: each message is acked after its own batch. */
+  maxConcurrentWrites?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
   onWritten?(samples: number, messages: number, seconds: number): void;
@@ -33,7 +36,7 @@ export class WriteBatcher {
   private queue: PendingMessage[] = [];
   private queuedSamples = 0;
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly writing = new Set<Promise<void>>();
   private closed = false;
   private readonly abort = new AbortController();
 
@@ -53,9 +56,9 @@ export class WriteBatcher {
 
   /** Writes whatever is queued and waits for it (used at shutdown and in tests). */
   async drain(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
+    while (this.writing.size > 0 || this.queue.length > 0) {
       this.kick();
-      await this.writing;
+      await Promise.race(this.writing);
     }
   }
 
@@ -64,21 +67,23 @@ export class WriteBatcher {
     this.closed = true;
     this.abort.abort();
     clearTimeout(this.timer);
-    await this.writing;
+    await Promise.all(this.writing);
   }
 
   private kick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.writing || this.queue.length === 0 || this.closed) return;
-    const batch = this.takeBatch();
-    this.writing = this.writeWithRetry(batch).finally(() => {
-      this.writing = undefined;
-      if (this.queue.length > 0) {
-        if (this.queuedSamples >= this.options.maxBatchSamples) this.kick();
-        else this.timer ??= setTimeout(() => this.kick(), this.options.maxDelayMs);
-      }
-    });
+    const maxWrites = this.options.maxConcurrentWrites ?? 2;
+    while (this.writing.size < maxWrites && this.queue.length > 0 && !this.closed) {
+      const write: Promise<void> = this.writeWithRetry(this.takeBatch()).finally(() => {
+        this.writing.delete(write);
+        if (this.queue.length > 0) {
+          if (this.queuedSamples >= this.options.maxBatchSamples) this.kick();
+          else this.timer ??= setTimeout(() => this.kick(), this.options.maxDelayMs);
+        }
+      });
+      this.writing.add(write);
+    }
   }
 
   private takeBatch(): PendingMessage[] {
