@@ -86,11 +86,6 @@ export function registerCount(point: Pick<ProfilePoint, 'type' | 'length'>): num
   return NUMERIC_WIDTH[point.type];
 }
 
-/** @deprecated Use registerCount(point): a string's width is its `length`, not its type's. */
-export function pointWidth(type: Exclude<PointType, 'string'>): number {
-  return type === 'bool' ? 1 : NUMERIC_WIDTH[type];
-}
-
 export function isBitTable(table: Table): table is 'coil' | 'discrete' {
   return table === 'coil' || table === 'discrete';
 }
