@@ -19,9 +19,13 @@ export interface DeliveredMessage {
 }
 
 export interface DeferredAckOptions {
-  /** Stop reading from the socket while this many messages wait for their ack (backpressure to the broker). */
+  /**
+   * Stop reading from the socket while messages weighing this much wait for their ack
+   * (backpressure to the broker). A message weighs what onMessage returns (1 if nothing).
+   */
   maxUnacked: number;
-  onMessage(message: DeliveredMessage): void;
+  /** Returns the message's weight, e.g. its number of samples. */
+  onMessage(message: DeliveredMessage): number | void;
 }
 
 export function installDeferredAcks(client: MqttClient, options: DeferredAckOptions): { unacked(): number } {
@@ -30,6 +34,7 @@ export function installDeferredAcks(client: MqttClient, options: DeferredAckOpti
   // messageId → 'waiting' until MQTT.js hands us the PUBACK, then the PUBACK itself until ack().
   const held = new Map<number, { cmd: string; messageId?: number } | 'waiting'>();
   let connectionEpoch = 0;
+  let heldWeight = 0;
   let resumeReading: (() => void) | undefined;
 
   internals._sendPacket = (packet, cb, ...rest) => {
@@ -50,6 +55,7 @@ export function installDeferredAcks(client: MqttClient, options: DeferredAckOpti
   client.on('close', () => {
     connectionEpoch++;
     held.clear();
+    heldWeight = 0;
     releaseReading();
   });
 
@@ -66,7 +72,8 @@ export function installDeferredAcks(client: MqttClient, options: DeferredAckOpti
     const epoch = connectionEpoch;
     if (qos1) held.set(messageId, 'waiting');
     let acked = false;
-    options.onMessage({
+    let weight = 0;
+    const returned = options.onMessage({
       topic: packet.topic,
       payload,
       ack: () => {
@@ -75,10 +82,15 @@ export function installDeferredAcks(client: MqttClient, options: DeferredAckOpti
         const pending = held.get(messageId);
         held.delete(messageId);
         if (pending && pending !== 'waiting') internals._sendPacket(pending);
-        if (held.size < options.maxUnacked) releaseReading();
+        heldWeight -= weight;
+        if (heldWeight < options.maxUnacked) releaseReading();
       },
     });
-    if (held.size >= options.maxUnacked) resumeReading = () => callback();
+    if (qos1 && !acked) {
+      weight = typeof returned === 'number' ? returned : 1;
+      heldWeight += weight;
+    }
+    if (heldWeight >= options.maxUnacked) resumeReading = () => callback();
     else callback();
   };
 

@@ -17,6 +17,19 @@ function describeSample(sample: StoredSample, index: number): string {
   return `sample ${index} (${sample.measurement}/${sample.site}/${sample.gateway}/${sample.device} at ${sample.ts})`;
 }
 
+/**
+ * Names that passed the checks below, so each is checked once rather than once per
+ * sample: ingest writes the same series and fields over and over. Bounded.
+ */
+const MAX_REMEMBERED_NAMES = 10_000;
+const validSeries = new Set<string>();
+const validFieldNames = new Set<string>();
+
+function remember(set: Set<string>, name: string): void {
+  if (set.size >= MAX_REMEMBERED_NAMES) set.clear();
+  set.add(name);
+}
+
 /** Throws RejectedWriteError naming the first sample that no store could keep as it is. */
 export function assertWritableSamples(samples: readonly StoredSample[]): void {
   samples.forEach((sample, index) => {
@@ -25,12 +38,22 @@ export function assertWritableSamples(samples: readonly StoredSample[]): void {
   });
 }
 
-function findSampleProblem(sample: StoredSample): string | undefined {
+function findSeriesProblem(sample: StoredSample): string | undefined {
   if (!measurementSchema.safeParse(sample.measurement).success) return `invalid measurement name "${sample.measurement}"`;
   for (const tag of ['site', 'gateway', 'device'] as const) {
     if (!ID_PATTERN.test(sample[tag])) return `invalid ${tag} id "${sample[tag]}"`;
   }
   if (!profileNameSchema.safeParse(sample.profile).success) return `invalid profile name "${sample.profile}"`;
+  return undefined;
+}
+
+function findSampleProblem(sample: StoredSample): string | undefined {
+  const series = `${sample.measurement}\0${sample.site}\0${sample.gateway}\0${sample.device}\0${sample.profile}`;
+  if (!validSeries.has(series)) {
+    const problem = findSeriesProblem(sample);
+    if (problem) return problem;
+    remember(validSeries, series);
+  }
   if (!Number.isSafeInteger(sample.ts) || sample.ts < MIN_TIMESTAMP_MS || sample.ts > MAX_TIMESTAMP_MS) {
     return `timestamp ${sample.ts} is not integer milliseconds between ${MIN_TIMESTAMP_MS} and ${MAX_TIMESTAMP_MS}`;
   }
@@ -38,14 +61,19 @@ function findSampleProblem(sample: StoredSample): string | undefined {
   if (sample.quality !== undefined && !['good', 'uncertain', 'bad'].includes(sample.quality)) {
     return `invalid quality "${String(sample.quality)}"`;
   }
-  const entries = Object.entries(sample.values);
-  if (entries.length === 0) return 'no values';
-  for (const [field, value] of entries) {
-    if (!fieldNameSchema.safeParse(field).success || RESERVED_FIELD_NAMES.has(field)) return `invalid field name "${field}"`;
+  let fields = 0;
+  for (const field in sample.values) {
+    fields++;
+    const value = sample.values[field];
+    if (!validFieldNames.has(field)) {
+      if (!fieldNameSchema.safeParse(field).success || RESERVED_FIELD_NAMES.has(field)) return `invalid field name "${field}"`;
+      remember(validFieldNames, field);
+    }
     if (typeof value === 'boolean') continue;
     // NaN would become NULL in SQLite and cannot be written to InfluxDB at all.
     if (typeof value !== 'number' || !Number.isFinite(value)) return `field "${field}" is not a finite number or boolean`;
   }
+  if (fields === 0) return 'no values';
   return undefined;
 }
 

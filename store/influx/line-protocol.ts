@@ -57,12 +57,40 @@ function formatTags(sample: StoredSample): string {
     .join('');
 }
 
+/**
+ * Escaped text is the same every time for a series and a field name, and ingest writes
+ * the same few hundred series over and over: remember it instead of running two
+ * regular expressions per name per line. Bounded, so odd input cannot grow it forever.
+ */
+const MAX_REMEMBERED = 10_000;
+const seriesPrefixes = new Map<string, string>();
+const fieldKeys = new Map<string, string>();
+
+function remembered(cache: Map<string, string>, key: string, make: () => string): string {
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = make();
+    if (cache.size >= MAX_REMEMBERED) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
+}
+
+function seriesPrefix(sample: StoredSample): string {
+  const key = `${sample.measurement}\0${sample.device}\0${sample.gateway}\0${sample.profile}\0${sample.site}`;
+  return remembered(seriesPrefixes, key, () => `${escapeMeasurement(sample.measurement)}${formatTags(sample)}`);
+}
+
 export function sampleToLine(sample: StoredSample): string {
-  const fields = Object.entries(sample.values).map(([field, value]) => `${escapeKey(field)}=${formatFloat(storedValue(value))}`);
-  fields.push(`${SEQ_FIELD}=${formatFloat(sample.seq)}`);
-  if (sample.quality !== undefined) fields.push(`${QUALITY_FIELD}=${formatStringField(sample.quality)}`);
   if (!Number.isSafeInteger(sample.ts)) throw new Error(`line protocol: timestamp ${sample.ts} is not an integer`);
-  return `${escapeMeasurement(sample.measurement)}${formatTags(sample)} ${fields.join(',')} ${sample.ts}`;
+  let fields = '';
+  for (const field in sample.values) {
+    const key = remembered(fieldKeys, field, () => escapeKey(field));
+    fields += `${key}=${formatFloat(storedValue(sample.values[field]!))},`;
+  }
+  fields += `${SEQ_FIELD}=${formatFloat(sample.seq)}`;
+  if (sample.quality !== undefined) fields += `,${QUALITY_FIELD}=${formatStringField(sample.quality)}`;
+  return `${seriesPrefix(sample)} ${fields} ${sample.ts}`;
 }
 
 export function samplesToLines(samples: readonly StoredSample[]): string[] {
