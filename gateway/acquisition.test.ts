@@ -8,25 +8,14 @@ import { deviceConfigSchema, type DeviceConfig, type DeviceConfigInput, type Gat
 import { startModbusSimulator, type ModbusSimulator } from '../simulators/modbus/index.js';
 import { createAcquisition, type Acquisition } from './acquisition.js';
 import type { PollSink } from './device-poller.js';
-import { defaultProfilesDir, loadProfileLibrary, parseProfile } from './profile.js';
+import { defaultProfilesDir, loadProfileLibrary } from './profile.js';
 import type { DeviceProfile } from './profile-schema.js';
+import { levelGaugeProfile } from '../test/harness/level-gauge-profile.js';
 
 const T0 = Date.UTC(2026, 0, 15, 21, 0, 0);
 const clock = () => T0;
 
-/** A radar level gauge with a settable install height and a siren relay. */
-const gauge = parseProfile({
-  name: 'level-gauge',
-  manufacturer: 'test',
-  model: 'test',
-  measurement: 'water',
-  source: 'test',
-  points: [
-    { name: 'level', table: 'input', address: 0, type: 'uint16', scale: 0.01, unit: 'm', simulation: { model: 'constant', value: 2.5 } },
-    { name: 'install_height', table: 'holding', address: 0x10, type: 'uint16', scale: 0.01, unit: 'm', access: 'rw', simulation: { model: 'constant', value: 8 } },
-    { name: 'siren', table: 'coil', address: 0, type: 'bool', access: 'rw', simulation: { model: 'constant', value: false } },
-  ],
-});
+const gauge = levelGaugeProfile;
 
 interface Harness {
   acquisition: Acquisition;

@@ -11,24 +11,14 @@ import { waitFor } from '../lib/wait.js';
 import { deviceConfigSchema, type DeviceConfig, type DeviceConfigInput, type GatewayEvent, type Sample } from '../protocol/index.js';
 import { createAcquisition, type Acquisition } from '../gateway/acquisition.js';
 import type { PollSink } from '../gateway/device-poller.js';
-import { defaultProfilesDir, loadProfileLibrary, parseProfile } from '../gateway/profile.js';
+import { defaultProfilesDir, loadProfileLibrary } from '../gateway/profile.js';
 import type { DeviceProfile } from '../gateway/profile-schema.js';
 import { startModbusSimulator, startPtyPair, startRtuSimulator, type PtyPair, type RtuSimulator, type SimulatedDeviceSpec } from '../simulators/modbus/index.js';
 import { startLagMonitor } from './harness/loop-lag.js';
 import { describeWithTool, requireTool } from './harness/tools.js';
+import { levelGaugeProfile } from './harness/level-gauge-profile.js';
 
-const gauge = parseProfile({
-  name: 'level-gauge',
-  manufacturer: 'test',
-  model: 'test',
-  measurement: 'water',
-  source: 'test',
-  points: [
-    { name: 'level', table: 'input', address: 0, type: 'uint16', scale: 0.01, simulation: { model: 'constant', value: 2.5 } },
-    { name: 'install_height', table: 'holding', address: 0x10, type: 'uint16', scale: 0.01, access: 'rw', simulation: { model: 'constant', value: 8 } },
-    { name: 'siren', table: 'coil', address: 0, type: 'bool', access: 'rw', simulation: { model: 'constant', value: false } },
-  ],
-});
+const gauge = levelGaugeProfile;
 
 let profiles: Map<string, DeviceProfile>;
 beforeAll(async () => {
