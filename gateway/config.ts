@@ -32,6 +32,8 @@ export const outboxSettingsSchema = z.strictObject({
   maxSamplesPerMessage: z.number().int().min(1).max(MAX_SAMPLES_PER_MESSAGE).default(MAX_SAMPLES_PER_MESSAGE),
   /** Payload bytes per telemetry message (below ingest's limit). */
   maxMessageBytes: z.number().int().min(4096).max(MAX_TELEMETRY_BYTES).default(MAX_TELEMETRY_BYTES - 16 * 1024),
+  /** Bytes of camera snapshots the outbox keeps within maxBytes; past it the oldest snapshots go, never readings. */
+  maxSnapshotBytes: z.number().int().min(0).max(64 * 1024 * MIB).default(64 * MIB),
   /** `full`: fsync every commit (survives a power cut); `normal`: survives a killed process and a clean reboot, faster on slow flash. */
   synchronous: z.enum(['full', 'normal']).default('full'),
   /** On stop, how long to wait for the outbox to empty while the uplink is up (the rest waits on disk). */

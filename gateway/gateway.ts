@@ -113,6 +113,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     db, clock, logger: logger.child({ part: 'outbox' }),
     maxBytes: settings.outbox.maxBytes, maxAgeMs: settings.outbox.maxAgeMs, window: settings.outbox.window,
     maxSamplesPerMessage: settings.outbox.maxSamplesPerMessage, maxMessageBytes: settings.outbox.maxMessageBytes,
+    maxSnapshotBytes: settings.outbox.maxSnapshotBytes,
     // The outbox sends only after setOnline(true), which only the uplink's connect event calls.
     send: (topic, payload) => link.publishAcked(topic, payload),
   });

@@ -19,7 +19,8 @@ function event(device: string, type: string): OutboxRow {
   return { id: nextId++, createdAt: TS, topic: topic(device, 'event'), kind: 'message', batchKey: null, body, bytes: rowBytes(topic(device, 'event'), null, body) };
 }
 
-const seqsOf = (payload: string) => telemetrySchema.parse(JSON.parse(payload)).samples.map((s) => s.seq);
+const text = (payload: string | Buffer): string => payload.toString();
+const seqsOf = (payload: string | Buffer) => telemetrySchema.parse(JSON.parse(text(payload))).samples.map((s) => s.seq);
 
 describe('batchRows', () => {
   it('puts each device’s samples in one message, in order, and keeps events whole', () => {
@@ -29,8 +30,8 @@ describe('batchRows', () => {
       [topic('th-1'), 2], [topic('pm-1'), 2], [topic('th-1', 'event'), 0],
     ]);
     expect(seqsOf(messages[0]!.payload)).toEqual([1, 3]);
-    expect(JSON.parse(messages[1]!.payload)).toMatchObject({ v: 1, measurement: 'air', profile: 'pm-sensor' });
-    expect(eventSchema.parse(JSON.parse(messages[2]!.payload)).type).toBe('device-online');
+    expect(JSON.parse(text(messages[1]!.payload))).toMatchObject({ v: 1, measurement: 'air', profile: 'pm-sensor' });
+    expect(eventSchema.parse(JSON.parse(text(messages[2]!.payload))).type).toBe('device-online');
     expect(messages.flatMap((m) => m.rowIds).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
   });
 

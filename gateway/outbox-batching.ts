@@ -14,7 +14,7 @@ export interface BatchLimits {
 
 export interface OutboundMessage {
   topic: string;
-  payload: string;
+  payload: string | Buffer;
   /** The outbox rows this message carries: deleted once the broker acknowledges it. */
   rowIds: number[];
   /** Telemetry samples in it (0 for a plain message). */
@@ -61,7 +61,8 @@ export function batchRows(rows: readonly OutboxRow[], limits: BatchLimits): Outb
       continue;
     }
     const key = `${row.topic}\n${row.batchKey}`;
-    const size = Buffer.byteLength(row.body) + 1;
+    const body = row.body as string; // sample rows are JSON text
+    const size = Buffer.byteLength(body) + 1;
     let batch = open.get(key);
     if (batch && (batch.bodies.length >= limits.maxSamples || batch.bytes + size > limits.maxBytes)) {
       close(batch);
@@ -71,7 +72,7 @@ export function batchRows(rows: readonly OutboxRow[], limits: BatchLimits): Outb
       batch = { firstId: row.id, topic: row.topic, batchKey: row.batchKey, bodies: [], rowIds: [], bytes: HEAD_BYTES + row.batchKey.length };
       open.set(key, batch);
     }
-    batch.bodies.push(row.body);
+    batch.bodies.push(body);
     batch.rowIds.push(row.id);
     batch.bytes += size;
   }

@@ -10,7 +10,8 @@ export const DROP_CAUSES: readonly DropCause[] = ['age', 'size', 'diskFull', 're
 
 /**
  * `sample`: one telemetry sample; samples with the same topic and batch key may share one
- * message on the way out. `message`: a whole payload (an event), sent as it is.
+ * message on the way out. `message`: a whole payload (an event as JSON text, a snapshot as
+ * binary: SQLite keeps a Buffer as a BLOB even in a TEXT column), sent as it is.
  */
 export type RowKind = 'sample' | 'message';
 
@@ -20,7 +21,7 @@ export interface NewOutboxRow {
   kind: RowKind;
   /** For samples: the message head they share (`{"measurement":…,"profile":…}`). */
   batchKey: string | null;
-  body: string;
+  body: string | Buffer;
   /** What the row counts against the size bound (payload bytes plus a per-row estimate). */
   bytes: number;
 }
@@ -37,8 +38,8 @@ export interface Removed {
 /** SQLite's own bookkeeping per row (rowid, record header, b-tree cell): an estimate, for the size bound. */
 const ROW_OVERHEAD_BYTES = 32;
 
-export function rowBytes(topic: string, batchKey: string | null, body: string): number {
-  return Buffer.byteLength(body) + Buffer.byteLength(topic) + (batchKey === null ? 0 : Buffer.byteLength(batchKey)) + ROW_OVERHEAD_BYTES;
+export function rowBytes(topic: string, batchKey: string | null, body: string | Buffer): number {
+  return (typeof body === 'string' ? Buffer.byteLength(body) : body.length) + Buffer.byteLength(topic) + (batchKey === null ? 0 : Buffer.byteLength(batchKey)) + ROW_OVERHEAD_BYTES;
 }
 
 // AUTOINCREMENT: ids never come back after the table empties, so a send cursor stays valid.
@@ -68,9 +69,12 @@ interface RawRow {
   topic: string;
   kind: RowKind;
   batch_key: string | null;
-  body: string;
+  body: string | Buffer;
   bytes: number;
 }
+
+/** Snapshot rows, which have a budget of their own so pictures never push readings out. */
+const SNAPSHOT_TOPIC_LIKE = '%/snapshot/%';
 
 const toRow = (r: RawRow): OutboxRow => ({ id: r.id, createdAt: r.created_at, topic: r.topic, kind: r.kind, batchKey: r.batch_key, body: r.body, bytes: r.bytes });
 
@@ -87,10 +91,11 @@ export class OutboxStore {
   private readonly getMeta;
   private readonly raiseMeta;
   private readonly addMeta;
+  private readonly selectOldestSnapshots;
 
   constructor(private readonly db: GatewayDatabase) {
     db.exec(SCHEMA);
-    this.insertRow = db.prepare<[number, string, string, string | null, string, number]>(
+    this.insertRow = db.prepare<[number, string, string, string | null, string | Buffer, number]>(
       'INSERT INTO outbox (created_at, topic, kind, batch_key, body, bytes) VALUES (?, ?, ?, ?, ?, ?)');
     this.selectAfter = db.prepare<[number, number], RawRow>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
     this.deleteIdsStmt = db.prepare<[string], { bytes: number }>('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?)) RETURNING bytes');
@@ -100,6 +105,8 @@ export class OutboxStore {
     this.deleteExpiredStmt = db.prepare<[number, number, number], { bytes: number }>(
       'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id > ? ORDER BY id LIMIT ?) AND created_at < ? RETURNING bytes');
     this.oldestStmt = db.prepare<[], { created_at: number }>('SELECT created_at FROM outbox ORDER BY id LIMIT 1');
+    this.selectOldestSnapshots = db.prepare<[number, string, number], { id: number; bytes: number }>(
+      'SELECT id, bytes FROM outbox WHERE id > ? AND topic LIKE ? ORDER BY id LIMIT ?');
     this.getMeta = db.prepare<[string], { value: number }>('SELECT value FROM outbox_meta WHERE key = ?');
     this.raiseMeta = db.prepare<[string, number]>(
       'INSERT INTO outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)');
@@ -115,9 +122,20 @@ export class OutboxStore {
     })();
   }
 
-  /** The oldest rows after `cursor`, in insertion order. */
-  readAfter(cursor: number, limit: number): OutboxRow[] {
-    return this.selectAfter.all(cursor, limit).map(toRow);
+  /**
+   * The oldest rows after `cursor`, in insertion order: at most `limit` rows, and stopping
+   * after the row that reaches `maxBytes` (snapshots are large; a backlog of them must not
+   * all be read into memory at once).
+   */
+  readAfter(cursor: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): OutboxRow[] {
+    const rows: OutboxRow[] = [];
+    let bytes = 0;
+    for (const raw of this.selectAfter.iterate(cursor, limit)) {
+      rows.push(toRow(raw));
+      bytes += raw.bytes;
+      if (bytes >= maxBytes) break;
+    }
+    return rows;
   }
 
   /**
@@ -160,6 +178,28 @@ export class OutboxStore {
       this.addMeta.run(META_KEYS[cause], removed.length);
       return { rows: removed.length, bytes: sumBytes(removed) };
     })();
+  }
+
+  /** Drops the oldest snapshot rows after `afterId` until at least `bytes` are freed, counted as `size`. */
+  dropOldestSnapshots(afterId: number, bytes: number): Removed {
+    return this.db.transaction((): Removed => {
+      const ids: number[] = [];
+      let freed = 0;
+      for (const r of this.selectOldestSnapshots.iterate(afterId, SNAPSHOT_TOPIC_LIKE, 1_000_000)) {
+        ids.push(r.id);
+        freed += r.bytes;
+        if (freed >= bytes) break;
+      }
+      if (ids.length === 0) return { rows: 0, bytes: 0 };
+      const removed = this.deleteIdsStmt.all(JSON.stringify(ids));
+      this.addMeta.run(META_KEYS.size, removed.length);
+      return { rows: removed.length, bytes: sumBytes(removed) };
+    })();
+  }
+
+  /** Bytes held by snapshot rows (at start-up; the outbox keeps the figure up to date after). */
+  snapshotBytes(): number {
+    return this.db.prepare<[string], { bytes: number | null }>('SELECT sum(bytes) AS bytes FROM outbox WHERE topic LIKE ?').get(SNAPSHOT_TOPIC_LIKE)!.bytes ?? 0;
   }
 
   /** Drops rows after `afterId` created before `cutoff`, oldest first, counting them as aged out. */

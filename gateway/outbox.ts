@@ -20,6 +20,11 @@ export interface OutboxLimits {
   maxSamplesPerMessage: number;
   /** Payload bytes per telemetry message. */
   maxMessageBytes: number;
+  /**
+   * Bound on the bytes of snapshot rows within `maxBytes`: past it the oldest snapshots go
+   * (counted as `size`), so a long outage with cameras never pushes readings out.
+   */
+  maxSnapshotBytes?: number;
 }
 
 export interface OutboxOptions extends OutboxLimits {
@@ -28,9 +33,11 @@ export interface OutboxOptions extends OutboxLimits {
   clock: () => number;
   logger: Logger;
   /** Publishes QoS 1; resolves on the broker's PUBACK, rejects if the connection drops first. */
-  send(topic: string, payload: string): Promise<void>;
+  send(topic: string, payload: string | Buffer): Promise<void>;
   /** Rows read at a time to build messages: more rows, fuller batches from an interleaved backlog. */
   readChunkRows?: number;
+  /** …and at most about this many bytes (default 8 MiB), whatever the row count. */
+  readChunkBytes?: number;
   /** How often expired rows are looked for (default maxAgeMs / 20, between 1 s and 60 s). */
   ageCheckIntervalMs?: number;
   /** Pause before sending again after a publish failed while connected. */
@@ -66,6 +73,12 @@ const DISK_FULL_ATTEMPTS = 4;
 export class Outbox {
   private readonly store: OutboxStore;
   private readonly readChunkRows: number;
+  private readonly readChunkBytes: number;
+  /**
+   * Snapshot bytes stored, as an upper bound: raised on enqueue, not lowered on acks and drops
+   * (that would need each removed row's topic); recounted from the table when it passes the budget.
+   */
+  private snapshotBytes: number;
   private readonly retryDelayMs: number;
   private pending: NewOutboxRow[] = [];
   private pendingSeq: number | undefined;
@@ -93,12 +106,14 @@ export class Outbox {
   constructor(private readonly options: OutboxOptions) {
     this.store = new OutboxStore(options.db);
     this.readChunkRows = options.readChunkRows ?? 20_000;
+    this.readChunkBytes = options.readChunkBytes ?? 8 * 1024 * 1024;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     const totals = this.store.totals();
     this.depth = totals.rows;
     this.bytes = totals.bytes;
     this.dropped = this.store.dropped();
     this.lastSeq = this.store.lastSeq();
+    this.snapshotBytes = this.store.snapshotBytes();
     this.dropExpired();
     this.enforceSize();
     const ageEvery = options.ageCheckIntervalMs ?? Math.min(60_000, Math.max(1000, Math.floor(options.maxAgeMs / 20)));
@@ -124,6 +139,17 @@ export class Outbox {
   enqueueMessage(topic: string, payload: unknown): void {
     const body = JSON.stringify(payload);
     this.add({ createdAt: this.options.clock(), topic, kind: 'message', batchKey: null, body, bytes: rowBytes(topic, null, body) });
+  }
+
+  /**
+   * Queues a snapshot (binary envelope, protocol/snapshot.ts), kept like any message until the
+   * broker acknowledges it. Snapshots have their own budget (`maxSnapshotBytes`): the oldest
+   * snapshots are dropped first, never readings.
+   */
+  enqueueSnapshot(topic: string, payload: Buffer): void {
+    const bytes = rowBytes(topic, null, payload);
+    this.snapshotBytes += bytes;
+    this.add({ createdAt: this.options.clock(), topic, kind: 'message', batchKey: null, body: payload, bytes });
   }
 
   /** The uplink is connected (true) or lost (false). Losing it abandons what is in flight: it stays stored and goes again. */
@@ -267,9 +293,25 @@ export class Outbox {
   }
 
   private enforceSize(): void {
+    this.enforceSnapshotBudget();
     if (this.bytes <= this.options.maxBytes) return;
     const removed = this.tryDrop(this.bytes - this.options.maxBytes, 'size');
     if (removed.rows > 0) this.options.logger.warn({ droppedRows: removed.rows, droppedBytes: removed.bytes, maxBytes: this.options.maxBytes }, 'outbox full: dropped the oldest rows');
+  }
+
+  private enforceSnapshotBudget(): void {
+    const budget = this.options.maxSnapshotBytes;
+    if (budget === undefined || this.snapshotBytes <= budget) return;
+    try {
+      this.snapshotBytes = this.store.snapshotBytes();
+      if (this.snapshotBytes <= budget) return;
+      const removed = this.store.dropOldestSnapshots(this.cursor, this.snapshotBytes - budget);
+      this.account(removed, 'size');
+      this.snapshotBytes -= removed.bytes;
+      if (removed.rows > 0) this.options.logger.warn({ droppedSnapshots: removed.rows, droppedBytes: removed.bytes, maxSnapshotBytes: budget }, 'outbox snapshot budget full: dropped the oldest snapshots');
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'outbox could not drop old snapshots');
+    }
   }
 
   private dropExpired(): void {
@@ -306,7 +348,7 @@ export class Outbox {
   }
 
   private refill(): boolean {
-    const rows = this.store.readAfter(this.cursor, this.readChunkRows);
+    const rows = this.store.readAfter(this.cursor, this.readChunkRows, this.readChunkBytes);
     if (rows.length === 0) return false;
     this.cursor = rows.at(-1)!.id;
     this.ready = batchRows(rows, { maxSamples: this.options.maxSamplesPerMessage, maxBytes: this.options.maxMessageBytes });

@@ -2,3 +2,4 @@
 export * from './topics.js';
 export * from './schemas.js';
 export * from './decode.js';
+export * from './snapshot.js';

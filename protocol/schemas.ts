@@ -63,6 +63,44 @@ export const deviceHealthSchema = z.object({
   lastError: z.string().max(500).optional(),
 });
 
+/**
+ * Health of one camera, as the gateway sees it. The states are distinct because each needs a
+ * different fix on site: `unreachable` (power, cable, IP), `auth-failed` (credentials),
+ * `snapshot-failing` (ONVIF answers but the image endpoint does not), `starting` (not yet checked).
+ */
+export const cameraStateSchema = z.enum(['starting', 'online', 'auth-failed', 'unreachable', 'snapshot-failing']);
+
+export const cameraProfileSchema = z.object({
+  token: z.string().max(128),
+  name: z.string().max(128).optional(),
+  encoding: z.string().max(32).optional(),
+  width: z.number().int().min(0).optional(),
+  height: z.number().int().min(0).optional(),
+});
+
+export const cameraHealthSchema = z.object({
+  state: cameraStateSchema,
+  /** When the camera entered this state. */
+  since: timestampSchema.optional(),
+  lastError: z.string().max(500).optional(),
+  /** The ONVIF device service address the gateway uses. */
+  xaddr: z.string().max(500).optional(),
+  manufacturer: z.string().max(128).optional(),
+  model: z.string().max(128).optional(),
+  firmware: z.string().max(128).optional(),
+  serial: z.string().max(128).optional(),
+  hardwareId: z.string().max(128).optional(),
+  profiles: z.array(cameraProfileSchema).max(32).optional(),
+  /** RTSP address of the profile in use. Sensitive: the API shows it only to roles allowed to watch video. */
+  streamUri: z.string().max(1000).optional(),
+  ptz: z.boolean().optional(),
+  /** Sensor devices whose alarms this camera documents (alarm-linked capture). */
+  linkedDevices: z.array(idSchema).max(256).optional(),
+  lastSnapshotTs: timestampSchema.optional(),
+  snapshotsOk: z.number().int().min(0).optional(),
+  snapshotsFailed: z.number().int().min(0).optional(),
+});
+
 export const statusSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   state: z.enum(['online', 'offline']),
@@ -93,6 +131,7 @@ export const statusSchema = z.object({
   devicesOnline: z.number().int().min(0).optional(),
   devicesOffline: z.number().int().min(0).optional(),
   devices: z.record(idSchema, deviceHealthSchema).optional(),
+  cameras: z.record(idSchema, cameraHealthSchema).optional(),
   memoryRssBytes: z.number().min(0).optional(),
   /** CPU time of the gateway process over the last status interval, % of one core. */
   cpuPercent: z.number().min(0).optional(),
@@ -101,7 +140,11 @@ export const statusSchema = z.object({
 export const eventSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   ts: timestampSchema,
-  /** e.g. device-online, device-offline, command-result, motion, tamper. */
+  /**
+   * device-online, device-offline, command-result; for cameras: camera-online, camera-auth-failed,
+   * camera-unreachable, camera-snapshot-failing (health changes), motion and tamper (ONVIF events,
+   * `data.active` true when it starts and false when it ends).
+   */
   type: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
   message: z.string().max(2000).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
@@ -210,11 +253,31 @@ const commandHead = { v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(
 
 export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...commandHead, type: z.literal('write'), device: idSchema, point: fieldNameSchema, value: readingValueSchema }),
-  z.strictObject({ ...commandHead, type: z.literal('capture'), cameras: z.array(idSchema).optional(), reason: z.string().max(500).optional() }),
+  /**
+   * Snapshot now. Which cameras: `cameras` if given; else those linked to `device` (a sensor that
+   * raised an alarm), falling back to every camera of the gateway (the site) when none is linked
+   * to it; else every camera. `alarmId` ties the images to the alarm they document.
+   */
+  z.strictObject({
+    ...commandHead, type: z.literal('capture'), cameras: z.array(idSchema).min(1).max(64).optional(),
+    device: idSchema.optional(), alarmId: z.string().min(1).max(128).optional(), reason: z.string().max(500).optional(),
+  }),
+  /**
+   * Pan/tilt/zoom. `move`: continuous move at the given speeds (−1…1) for `timeoutMs` (the camera
+   * stops by itself, so a lost `stop` cannot leave it turning); `stop`; `preset`: go to a preset token.
+   */
   z.strictObject({
     ...commandHead, type: z.literal('ptz'), camera: idSchema, action: z.enum(['move', 'stop', 'preset']),
     pan: z.number().min(-1).max(1).optional(), tilt: z.number().min(-1).max(1).optional(),
-    zoom: z.number().min(-1).max(1).optional(), preset: z.string().max(64).optional(),
+    zoom: z.number().min(-1).max(1).optional(), preset: z.string().min(1).max(64).optional(),
+    timeoutMs: z.number().int().min(100).max(60_000).optional(),
+  }).superRefine((command, ctx) => {
+    if (command.action === 'move' && command.pan === undefined && command.tilt === undefined && command.zoom === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pan'], message: 'a move needs at least one of pan, tilt, zoom' });
+    }
+    if (command.action === 'preset' && command.preset === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['preset'], message: 'a preset move needs the preset token' });
+    }
   }),
 ]);
 
@@ -239,6 +302,9 @@ export type Sample = z.infer<typeof sampleSchema>;
 export type Telemetry = z.infer<typeof telemetrySchema>;
 export type Status = z.infer<typeof statusSchema>;
 export type DeviceHealth = z.infer<typeof deviceHealthSchema>;
+export type CameraState = z.infer<typeof cameraStateSchema>;
+export type CameraProfile = z.infer<typeof cameraProfileSchema>;
+export type CameraHealth = z.infer<typeof cameraHealthSchema>;
 export type GatewayEvent = z.infer<typeof eventSchema>;
 export type CommandResultData = z.infer<typeof commandResultDataSchema>;
 export type ModbusTransport = z.infer<typeof modbusTransportSchema>;
