@@ -45,6 +45,7 @@ export const filters = {
   allTelemetry: `${TOPIC_PREFIX}/gw/+/+/telemetry/+`,
   allStatus: `${TOPIC_PREFIX}/gw/+/+/status`,
   allEvents: `${TOPIC_PREFIX}/gw/+/+/event/+`,
+  allSnapshots: `${TOPIC_PREFIX}/gw/+/+/snapshot/+`,
   allAlarms: `${TOPIC_PREFIX}/alarm/+/+`,
 };
 
