@@ -7,9 +7,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.js';
 import { waitFor } from '../lib/wait.js';
-import { eventSchema, telemetrySchema, type Sample } from '../protocol/index.js';
+import { decodeSnapshot, encodeSnapshot, eventSchema, telemetrySchema, type Sample } from '../protocol/index.js';
 import { openGatewayDatabase, type GatewayDatabase } from './local-db.js';
 import { Outbox, type OutboxLimits, type OutboxOptions } from './outbox.js';
+import { OutboxStore } from './outbox-store.js';
 
 const T0 = Date.UTC(2026, 0, 16, 5, 0, 0);
 const HOUR = 3_600_000;
@@ -18,7 +19,7 @@ const HEAD = { measurement: 'weather', profile: 'th-transmitter' };
 
 interface Sent {
   topic: string;
-  payload: string;
+  payload: string | Buffer;
   ack(): void;
   fail(err?: Error): void;
 }
@@ -28,7 +29,7 @@ function scriptedTransport() {
   const sent: Sent[] = [];
   let maxOutstanding = 0;
   let outstanding = 0;
-  const send = (topic: string, payload: string): Promise<void> =>
+  const send = (topic: string, payload: string | Buffer): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       outstanding++;
       maxOutstanding = Math.max(maxOutstanding, outstanding);
@@ -38,8 +39,17 @@ function scriptedTransport() {
   return { sent, send, maxOutstanding: () => maxOutstanding, outstanding: () => outstanding };
 }
 
-const seqs = (payloads: ReadonlyArray<{ payload: string }>): number[] =>
-  payloads.flatMap((p) => telemetrySchema.parse(JSON.parse(p.payload)).samples.map((s) => s.seq));
+const seqs = (payloads: ReadonlyArray<{ payload: string | Buffer }>): number[] =>
+  payloads.flatMap((p) => telemetrySchema.parse(JSON.parse(p.payload.toString())).samples.map((s) => s.seq));
+
+const SNAPSHOT_TOPIC = (camera: string) => `sb/v1/gw/tj/gw-1/snapshot/${camera}`;
+/** A snapshot envelope of about `size` bytes whose bytes say which one it is. */
+const snapshotPayload = (n: number, size = 10_000): Buffer => {
+  const jpeg = Buffer.alloc(size, n);
+  jpeg.set([0xff, 0xd8], 0);
+  jpeg.set([0xff, 0xd9], size - 2);
+  return encodeSnapshot({ ts: T0 + n * 1000, trigger: 'schedule' }, jpeg);
+};
 
 const sampleAt = (seq: number): Sample => ({ ts: T0 + seq * 1000, seq, values: { temperature: -20 + seq / 10, humidity: 70 }, quality: 'good' });
 
@@ -100,7 +110,7 @@ describe('outbox', () => {
     outbox.setOnline(true);
     expect(transport.sent.map((s) => s.topic)).toEqual([TOPIC('th-1'), 'sb/v1/gw/tj/gw-1/event/th-1', TOPIC('pm-1')]);
     expect(seqs([transport.sent[0]!])).toEqual(range(1, 10));
-    expect(eventSchema.parse(JSON.parse(transport.sent[1]!.payload)).type).toBe('device-online');
+    expect(eventSchema.parse(JSON.parse(transport.sent[1]!.payload.toString())).type).toBe('device-online');
     for (const s of transport.sent) s.ack();
     expect(await outbox.waitUntilEmpty(2000)).toBe(true);
     expect(outbox.stats()).toMatchObject({ depth: 0, bytes: 0, inFlight: 0, ackedMessages: 3, ackedRows: 13, droppedTotal: 0 });
@@ -228,5 +238,58 @@ describe('outbox', () => {
     await enqueue(outbox, [2401]);
     expect(outbox.stats().storageError).toBeUndefined();
     await waitFor(() => transport.sent.some((s) => seqs([s]).includes(2401)), { what: 'the reading after recovery sent' });
+  });
+
+  it('keeps snapshots as bytes across a restart and sends them unchanged, in order with readings', async () => {
+    const first = openOutbox();
+    await enqueue(first.outbox, [1]);
+    first.outbox.enqueueSnapshot(SNAPSHOT_TOPIC('cam-1'), snapshotPayload(1));
+    await enqueue(first.outbox, [2]);
+    open.splice(0);
+    first.outbox.setOnline(false);
+    first.db.close();
+
+    const second = openOutbox();
+    second.outbox.setOnline(true);
+    const sent = second.transport.sent;
+    // The device's two samples share one message, placed by its oldest row.
+    expect(sent.map((s) => s.topic)).toEqual([TOPIC('th-1'), SNAPSHOT_TOPIC('cam-1')]);
+    expect(seqs([sent[0]!])).toEqual([1, 2]);
+    expect(Buffer.isBuffer(sent[1]!.payload)).toBe(true);
+    expect((sent[1]!.payload as Buffer).equals(snapshotPayload(1))).toBe(true);
+    const decoded = decodeSnapshot(sent[1]!.payload as Buffer, 20_000);
+    expect(decoded.ok && decoded.value.header.ts).toBe(T0 + 1000);
+    for (const s of sent) s.ack();
+    await waitFor(() => second.outbox.stats().depth === 0, { what: 'outbox emptied' });
+  });
+
+  it('snapshots have their own budget: the oldest snapshots go, never readings', async () => {
+    const { outbox, transport } = openOutbox({ maxSnapshotBytes: 35_000 });
+    for (let n = 1; n <= 6; n++) {
+      await enqueue(outbox, [n]);
+      outbox.enqueueSnapshot(SNAPSHOT_TOPIC('cam-1'), snapshotPayload(n));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outbox.stats()).toMatchObject({ depth: 6 + 3, dropped: { size: 3 } });
+    outbox.setOnline(true);
+    const all: Sent[] = [];
+    while (outbox.stats().depth > 0) {
+      const batch = transport.sent.splice(0);
+      all.push(...batch);
+      for (const s of batch) s.ack();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const snapshots = all.filter((s) => s.topic.includes('/snapshot/')).map((s) => decodeSnapshot(s.payload as Buffer, 20_000));
+    expect(snapshots.map((d) => (d.ok ? d.value.header.ts : 0))).toEqual([4, 5, 6].map((n) => T0 + n * 1000));
+    expect(seqs(all.filter((s) => s.topic.includes('/telemetry/')))).toEqual(range(1, 6));
+  });
+
+  it('reads a backlog of large rows in chunks bounded by bytes', async () => {
+    const { outbox, db } = openOutbox();
+    for (let n = 1; n <= 5; n++) outbox.enqueueSnapshot(SNAPSHOT_TOPIC('cam-1'), snapshotPayload(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    const store = new OutboxStore(db);
+    expect(store.readAfter(0, 1000, 25_000)).toHaveLength(3); // the row that reaches the bound is the last
+    expect(store.readAfter(0, 1000)).toHaveLength(5);
   });
 });

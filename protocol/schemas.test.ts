@@ -54,6 +54,23 @@ describe('other v1 messages', () => {
     expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'write', device: 'siren-1', point: 'siren', value: true }).success).toBe(true);
     expect(commandSchema.safeParse({ v: 1, id: 'c1', ts, type: 'launch', device: 'siren-1' }).success).toBe(false);
   });
+
+  it.each([
+    { command: { type: 'capture' }, ok: true },
+    { command: { type: 'capture', device: 'gas-1', alarmId: 'a-9', reason: 'gas high' }, ok: true },
+    { command: { type: 'capture', cameras: [] }, ok: false },
+    { command: { type: 'capture', cameras: ['Cam 1'] }, ok: false },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'move', pan: 0.5, timeoutMs: 800 }, ok: true },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'move' }, ok: false, message: /needs at least one of pan, tilt, zoom/ },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'move', pan: 1.5 }, ok: false },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'preset' }, ok: false, message: /needs the preset token/ },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'preset', preset: '2' }, ok: true },
+    { command: { type: 'ptz', camera: 'cam-1', action: 'stop' }, ok: true },
+  ])('camera command $command.type $command.action → ok $ok', ({ command, ok, message }) => {
+    const result = commandSchema.safeParse({ v: 1, id: 'c1', ts, ...command });
+    expect(result.success).toBe(ok);
+    if (message) expect(JSON.stringify(result.error?.issues)).toMatch(message);
+  });
 });
 
 describe('gateway status, config and command results (issue 3 additions, backward compatible)', () => {
