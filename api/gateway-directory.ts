@@ -1,8 +1,9 @@
 // What the API knows about gateways, learned from their retained status messages
 // (and last wills) on the broker. The API reaches gateways only over MQTT.
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeJson, filters, parseTopic, statusSchema, type Status } from '../protocol/index.js';
+import { decodeJson, filters, parseTopic, statusSchema, type CameraHealth, type Status } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
+import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 
 export interface GatewayEntry {
   site: string;
@@ -11,6 +12,11 @@ export interface GatewayEntry {
   /** When the last status message arrived (ms since the epoch). */
   lastSeen: number;
   status: Status;
+  /**
+   * The gateway's cameras as last reported. The last will carries none, so while the gateway
+   * is offline this is the list from its last online status (undefined if never seen here).
+   */
+  cameras?: Record<string, CameraHealth>;
 }
 
 export interface GatewayDirectory {
@@ -47,21 +53,11 @@ export function connectGatewayDirectory(
     const status = decoded.value;
     // The last will carries no timestamp: the gateway was last heard from when its previous status came.
     const lastSeen = status.ts ?? previous?.lastSeen ?? Date.now();
-    entries.set(key, { site: parsed.site, gateway: parsed.gateway, state: status.state, lastSeen, status });
+    const cameras = status.cameras ?? (status.state === 'offline' ? previous?.cameras : undefined);
+    entries.set(key, { site: parsed.site, gateway: parsed.gateway, state: status.state, lastSeen, status, ...(cameras ? { cameras } : {}) });
   });
 
-  const ready = new Promise<void>((resolve, reject) => {
-    client.on('connect', () => {
-      client.subscribe(filters.allStatus, { qos: 1 }, (err, granted) => {
-        if (err || granted?.some((g) => g.qos === 128)) {
-          const reason = err?.message ?? 'broker refused the status subscription';
-          logger.error({ reason }, 'api cannot follow gateway status');
-          reject(new Error(reason));
-        } else resolve();
-      });
-    });
-  });
-  ready.catch(() => undefined);
+  const ready = subscribeOnEveryConnect(client, filters.allStatus, logger, 'api (gateway status)');
   client.on('error', (err) => logger.warn({ err: err.message }, 'api MQTT error'));
 
   return {

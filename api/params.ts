@@ -45,5 +45,26 @@ export const seriesFilterQuery = z.strictObject({
   field: fieldListParam.optional(),
 });
 
+/** A query parameter that passed its schema but makes no sense (e.g. "from" after "to"): a 400 naming it. */
+export class BadParameterError extends Error {
+  override readonly name = 'BadParameterError';
+  readonly statusCode = 400;
+  constructor(readonly parameter: string, problem: string) {
+    super(`query parameter "${parameter}": ${problem}`);
+  }
+}
+
+const TIME_FORMS = '(ISO 8601 with zone, epoch ms, "now" or "-6h")';
+
+/** `from`/`to` query parameters as a range; `to` defaults to now, `from` to `defaultSpanMs` before `to`. */
+export function parseTimeRange(fromText: string | undefined, toText: string | undefined, defaultSpanMs: number, nowMs = Date.now()): { from: number; to: number } {
+  const to = toText === undefined ? nowMs : parseTime(toText, nowMs);
+  if (to === undefined) throw new BadParameterError('to', `cannot read "${toText}" as a time ${TIME_FORMS}`);
+  const from = fromText === undefined ? to - defaultSpanMs : parseTime(fromText, nowMs);
+  if (from === undefined) throw new BadParameterError('from', `cannot read "${fromText}" as a time ${TIME_FORMS}`);
+  if (from >= to) throw new BadParameterError('from', 'must be before "to"');
+  return { from, to };
+}
+
 /** Most points one history request may return per series; ask for a larger window instead. */
 export const MAX_POINTS_PER_SERIES = 10_000;

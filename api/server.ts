@@ -8,10 +8,17 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../lib/logger.js';
 import { Counter, Histogram, getOrCreate, type Registry } from '../lib/metrics.js';
+import type { EventLogReader } from '../store/events/event-log.js';
+import type { SnapshotReader } from '../store/snapshots/index.js';
 import type { TelemetryStore } from '../store/types.js';
+import { installAuth, type AuthOptions } from './auth.js';
+import type { CommandClient } from './command-client.js';
 import type { GatewayDirectory } from './gateway-directory.js';
+import { camerasRoutes } from './routes/cameras.js';
+import { eventsRoutes } from './routes/events.js';
 import { gatewaysRoutes } from './routes/gateways.js';
 import { BadParameterError, readingsRoutes } from './routes/readings.js';
+import { snapshotsRoutes } from './routes/snapshots.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface ApiOptions {
@@ -20,6 +27,15 @@ export interface ApiOptions {
   registry: Registry;
   logger: Logger;
   version?: string;
+  /** Camera routes (with the directory's camera health) need the snapshot index. */
+  snapshots?: SnapshotReader;
+  events?: EventLogReader;
+  /** PTZ and capture commands go through it; without it those routes answer 503. */
+  commands?: CommandClient;
+  /** How long a command waits for the gateway's result (default 10 s). */
+  commandTimeoutMs?: number;
+  /** Tokens and the anonymous role; default: no tokens, anonymous requests are viewers. */
+  auth?: AuthOptions;
 }
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
@@ -74,15 +90,30 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'Internal Server Error', message: 'the request failed on the server; see the API log' });
   });
 
+  installAuth(app, options.auth ?? { tokens: [], anonymousRole: 'viewer' });
+
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Shaobing API', description: 'Readings, gateways and health of the Shaobing sensing network', version: options.version ?? '0.1.0' },
+      info: {
+        title: 'Shaobing API',
+        description: 'Readings, gateways, cameras, events and health of the Shaobing sensing network. '
+          + 'Roles viewer < emergency < admin: send "Authorization: Bearer <token>"; without a token a request has the configured anonymous role. '
+          + 'Reading needs viewer; stream addresses, PTZ and capture need emergency.',
+        version: options.version ?? '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(readingsRoutes, { store: options.store });
   await app.register(gatewaysRoutes, { directory: options.directory });
+  if (options.snapshots) {
+    await app.register(camerasRoutes, { directory: options.directory, snapshots: options.snapshots, commands: options.commands, commandTimeoutMs: options.commandTimeoutMs });
+    await app.register(snapshotsRoutes, { snapshots: options.snapshots });
+  }
+  if (options.events) await app.register(eventsRoutes, { events: options.events });
   await app.register(systemRoutes, { store: options.store, directory: options.directory, registry: options.registry });
   return app;
 }

@@ -8,7 +8,9 @@ describe('backend configuration', () => {
   it('defaults to the embedded SQLite store on loopback', () => {
     const config = loadBackendConfig(undefined, {});
     expect(config.store).toEqual({ kind: 'sqlite', path: 'data/shaobing.db' });
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], anonymousRole: 'viewer', commandTimeoutMs: 10_000 });
+    expect(config.snapshots).toEqual({ maxAgeDays: 30, maxBytes: 10 * 1024 ** 3, retentionIntervalS: 600 });
+    expect(config.events).toEqual({ maxAgeDays: 90 });
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
   });
 
@@ -33,6 +35,10 @@ describe('backend configuration', () => {
     [{ SB_STORE: 'influx' }, /setting store.url \(SB_INFLUX_URL\)/],
     [{ SB_STORE: 'influx', SB_INFLUX_URL: 'not a url' }, /setting store.url \(SB_INFLUX_URL\): must be a URL/],
     [{ SB_MQTT_URL: 'http://x' }, /setting mqtt.url \(SB_MQTT_URL\)/],
+    [{ SB_API_ANONYMOUS_ROLE: 'guest' }, /setting api.anonymousRole \(SB_API_ANONYMOUS_ROLE\)/],
+    [{ SB_SNAPSHOT_MAX_BYTES: '1000' }, /setting snapshots.maxBytes \(SB_SNAPSHOT_MAX_BYTES\): at least 1 MiB/],
+    [{ SB_SNAPSHOT_MAX_AGE_DAYS: '0' }, /setting snapshots.maxAgeDays \(SB_SNAPSHOT_MAX_AGE_DAYS\)/],
+    [{ SB_EVENT_MAX_AGE_DAYS: 'forever' }, /SB_EVENT_MAX_AGE_DAYS="forever": expected a number/],
   ])('refuses %j naming the setting', (env, message) => {
     expect(() => loadBackendConfig(undefined, env)).toThrow(message);
   });

@@ -2,6 +2,7 @@
 // and/or SB_* environment variables. Each setting's variable is listed in
 // docs/configuration.md; a bad one stops the process with a message naming it.
 import { z } from 'zod';
+import { anonymousRoleSchema, apiTokenSchema } from '../api/auth.js';
 import { loadConfig, type EnvBinding } from '../lib/config.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -44,9 +45,24 @@ export const backendConfigSchema = z.strictObject({
     maxBatchSamples: z.number().int().min(1).max(100_000).default(5000),
     maxBatchDelayMs: z.number().int().min(0).max(10_000).default(20),
   }).prefault({}),
+  // Written by ingest, read by the api: both must see the same directory and file (same host).
+  snapshots: z.strictObject({
+    dir: z.string().min(1).optional(),
+    maxAgeDays: z.number().positive().max(36_500).default(30),
+    maxBytes: z.number().int().min(1024 * 1024, 'at least 1 MiB (1048576)').default(10 * 1024 ** 3),
+    retentionIntervalS: z.number().int().min(10).max(86_400).default(600),
+  }).prefault({}),
+  events: z.strictObject({
+    path: z.string().min(1).optional(),
+    maxAgeDays: z.number().positive().max(36_500).default(90),
+  }).prefault({}),
   api: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: port.default(8080),
+    tokensFile: z.string().min(1).optional(),
+    tokens: z.array(apiTokenSchema).default([]),
+    anonymousRole: anonymousRoleSchema.default('viewer'),
+    commandTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
   }).prefault({}),
 });
 
@@ -74,7 +90,23 @@ export const BACKEND_ENV: EnvBinding[] = [
   { env: 'SB_DEAD_LETTER_PATH', path: 'ingest.deadLetterPath' },
   { env: 'SB_API_HOST', path: 'api.host' },
   { env: 'SB_API_PORT', path: 'api.port', type: 'number' },
+  { env: 'SB_API_TOKENS_FILE', path: 'api.tokensFile' },
+  { env: 'SB_API_ANONYMOUS_ROLE', path: 'api.anonymousRole' },
+  { env: 'SB_API_COMMAND_TIMEOUT_MS', path: 'api.commandTimeoutMs', type: 'number' },
+  { env: 'SB_SNAPSHOT_DIR', path: 'snapshots.dir' },
+  { env: 'SB_SNAPSHOT_MAX_AGE_DAYS', path: 'snapshots.maxAgeDays', type: 'number' },
+  { env: 'SB_SNAPSHOT_MAX_BYTES', path: 'snapshots.maxBytes', type: 'number' },
+  { env: 'SB_EVENT_LOG_PATH', path: 'events.path' },
+  { env: 'SB_EVENT_MAX_AGE_DAYS', path: 'events.maxAgeDays', type: 'number' },
 ];
+
+/** Where ingest writes and the api reads snapshots and events (defaults under dataDir). */
+export function cameraDataPaths(config: BackendConfig): { snapshotDir: string; eventLogPath: string } {
+  return {
+    snapshotDir: config.snapshots.dir ?? `${config.dataDir}/snapshots`,
+    eventLogPath: config.events.path ?? `${config.dataDir}/events.db`,
+  };
+}
 
 export function loadBackendConfig(file?: string, env: NodeJS.ProcessEnv = process.env): BackendConfig {
   return loadConfig(backendConfigSchema, { file, env, bindings: BACKEND_ENV });

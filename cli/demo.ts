@@ -18,20 +18,29 @@ export async function runDemo(config: BackendConfig): Promise<void> {
     : config.store;
   console.log(`Shaobing demo: starting broker, ingest, api and ${DEMO_SITES.length} simulated sites on the ${store.kind === 'sqlite' ? `embedded SQLite store (${store.path})` : `InfluxDB store at ${store.url}`} …`);
 
-  const system = await startSystem({ store, dataDir, logger: fileLogger, apiPort: config.api.port, brokerPort: 0 });
+  const system = await startSystem({
+    store, dataDir, logger: fileLogger, apiPort: config.api.port, brokerPort: 0,
+    apiTokens: config.api.tokens, anonymousRole: config.api.anonymousRole, commandTimeoutMs: config.api.commandTimeoutMs,
+  });
   const devices = DEMO_SITES.flatMap((s) => s.devices.map((d) => `${s.site}/${s.gateway}/${d.id} (${d.profile})`));
+  const cameras = system.sites.flatMap((s) => [...s.cameras].map(([id, sim]) => `${s.spec.site}/${s.spec.gateway}/${id} "${sim.name}" at ${sim.xaddr}`));
   console.log([
     '',
     `  API          ${system.apiUrl}`,
     `  API docs     ${system.apiUrl}/docs`,
     `  MQTT broker  ${system.brokerUrl} (demo accounts only, made up for this run)`,
     `  Logs         ${logFile}`,
+    `  API token    emergency: ${system.apiTokens.emergency} (made up for this run; without a token you are a ${config.api.anonymousRole === 'none' ? 'stranger' : config.api.anonymousRole})`,
     `  Devices      ${devices.join('\n               ')}`,
+    `  Cameras      ${cameras.join('\n               ')}`,
     '',
     'Try:',
     `  curl -s '${system.apiUrl}/v1/readings/latest?site=jiejinkou'`,
     `  curl -s '${system.apiUrl}/v1/readings/history?site=tongjiang-town&device=th-1&field=temperature&from=-10m&window=1m'`,
     `  curl -s '${system.apiUrl}/v1/gateways'`,
+    `  curl -s '${system.apiUrl}/v1/cameras'`,
+    `  curl -s -o latest.jpg '${system.apiUrl}/v1/cameras/jiejinkou/gw-01/cam-1/snapshots/latest'`,
+    `  curl -s -X POST -H 'Authorization: Bearer ${system.apiTokens.emergency}' -H 'Content-Type: application/json' -d '{"reason":"demo"}' '${system.apiUrl}/v1/cameras/tongjiang-town/gw-01/cam-1/capture'`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n'));

@@ -57,6 +57,29 @@ program.command('hash-password')
     console.log(await hashPassword(password));
   });
 
+program.command('hash-token')
+  .description('print the SHA-256 of an API token read from standard input, for api.tokens or the API tokens file')
+  .action(async () => {
+    const { hashToken } = await import('../api/auth.js');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const token = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (token.length < 24) throw new InvalidArgumentError('refusing a token shorter than 24 characters: make one with `shaobing new-token`');
+    console.log(hashToken(token));
+  });
+
+program.command('new-token')
+  .description('make a random API token: prints the token once (give it to its holder) and the entry for the API tokens file')
+  .requiredOption('--name <name>', 'who holds it, e.g. duty-officer or dashboard (shown in 403 messages and logs)')
+  .option('--role <role>', 'viewer, emergency or admin', 'viewer')
+  .action(async (opts: { name: string; role: string }) => {
+    const { ROLES, generateToken, hashToken } = await import('../api/auth.js');
+    if (!(ROLES as readonly string[]).includes(opts.role)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+    const token = generateToken();
+    console.log(`token: ${token}`);
+    console.log(`tokens file entry:\n  - { name: ${JSON.stringify(opts.name)}, role: ${opts.role}, sha256: ${hashToken(token)} }`);
+  });
+
 const sim = program.command('sim').description('device simulators');
 const collect = (value: string, previous: string[]) => [...previous, value];
 sim.command('modbus')
@@ -81,6 +104,27 @@ sim.command('modbus')
   .action(async (opts: import('./sim-command.js').SimOptions) => {
     const { runModbusSimulator } = await import('./sim-command.js');
     await runModbusSimulator(opts);
+  });
+
+sim.command('camera')
+  .description('simulate ONVIF (Sharp Eyes) cameras: device/media/PTZ/event services, a Digest-protected JPEG snapshot, WS-Discovery, faults on demand')
+  .option('--port <port>', 'HTTP port of the first camera (the next ones count up; 0 = any free port)', integer('port', 0, 65535), 8080)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--name <name>', 'camera name in the image and discovery (numbered with --count)', 'Sharp Eyes')
+  .option('--username <user>', 'ONVIF and snapshot user (or SB_CAMERA_USERNAME; default admin)')
+  .option('--password <password>', 'its password (better: SB_CAMERA_PASSWORD; default admin12345)')
+  .option('--count <n>', 'cameras on consecutive ports', integer('count', 1, 64), 1)
+  .option('--discovery <mode>', 'WS-Discovery: auto (loopback broadcast for a loopback --host, else multicast), loopback, multicast or off', (v: string) => {
+    if (v !== 'auto' && v !== 'loopback' && v !== 'multicast' && v !== 'off') throw new InvalidArgumentError('discovery must be auto, loopback, multicast or off');
+    return v;
+  }, 'auto')
+  .option('--discovery-port <port>', 'WS-Discovery UDP port (0 = any free port, shared by all cameras)', integer('discovery-port', 0, 65535), 3702)
+  .option('--rtsp-port <port>', 'port written into the RTSP URIs', integer('rtsp-port', 1, 65535), 554)
+  .option('--fault <kind>', 'a fault from the start: none | offline | wrong-password | slow:MS | broken-snapshot | snapshot-error')
+  .option('--motion-every <seconds>', 'toggle the motion state every N seconds (events for a demo)', integer('motion-every', 1, 3600))
+  .action(async (opts: import('./sim-camera-command.js').SimCameraOptions) => {
+    const { runCameraSimulator } = await import('./sim-camera-command.js');
+    await runCameraSimulator(opts);
   });
 
 const modbus = program.command('modbus').description('technician tools for a Modbus bus: read a device, scan for unit ids');
@@ -108,6 +152,31 @@ modbus.command('scan')
   .action(async (opts: { url: string; units?: string; timeout: number; json?: boolean }) => {
     const { runModbusCommand, runModbusScan } = await import('./modbus-command.js');
     process.exitCode = await runModbusCommand('scan', () => runModbusScan(opts));
+  });
+
+const cameras = program.command('cameras').description('technician tools for ONVIF cameras: find them on the network, check one as the gateway sees it');
+cameras.command('discover')
+  .description('send WS-Discovery probes and list the ONVIF cameras that answer (exit 4 if none)')
+  .option('--target <host:port>', 'where to probe (repeatable; default 239.255.255.250:3702, or a subnet broadcast such as 192.168.1.255:3702)', collect, [])
+  .option('--timeout <ms>', 'how long to wait for answers', integer('timeout', 200, 60_000), 3000)
+  .option('--json', 'machine-readable output')
+  .action(async (opts: import('./cameras-command.js').DiscoverOptions) => {
+    const { runCamerasCommand, runCamerasDiscover } = await import('./cameras-command.js');
+    process.exitCode = await runCamerasCommand('discover', () => runCamerasDiscover(opts));
+  });
+cameras.command('check')
+  .description('connect as the gateway does: device info, profiles, stream URI, health state, a snapshot (exit 3: refused or snapshot failing, 4: unreachable)')
+  .requiredOption('--xaddr <url>', 'the ONVIF device service, e.g. http://10.0.0.5/onvif/device_service')
+  .option('--username <user>', 'ONVIF user (default: SB_CAMERA_USERNAME)')
+  .option('--password <password>', 'its password (default: SB_CAMERA_PASSWORD, which keeps it out of the shell history)')
+  .option('--profile <token|index>', 'media profile (default: the first)')
+  .option('--snapshot <file>', 'save the snapshot to this file (JPEG)')
+  .option('--max-bytes <n>', 'largest snapshot accepted', integer('max-bytes', 1024, 2 * 1024 * 1024), 1024 * 1024)
+  .option('--timeout <ms>', 'per request', integer('timeout', 100, 60_000), 5000)
+  .option('--json', 'machine-readable output')
+  .action(async (opts: import('./cameras-command.js').CheckOptions) => {
+    const { runCamerasCommand, runCamerasCheck } = await import('./cameras-command.js');
+    process.exitCode = await runCamerasCommand('check', () => runCamerasCheck(opts));
   });
 
 const profiles = program.command('profiles').description('device profiles (device-profiles/*.yaml): check them, publish their JSON Schema');

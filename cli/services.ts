@@ -3,13 +3,19 @@
 import path from 'node:path';
 import { AccountStore, loadAccounts, startBroker } from '../broker/index.js';
 import { buildApi } from '../api/server.js';
+import { loadTokensFile } from '../api/auth.js';
+import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory } from '../api/gateway-directory.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { startIngest } from '../ingest/service.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createRegistry } from '../lib/metrics.js';
+import { EventLog, EventLogReader } from '../store/events/event-log.js';
 import { createStore } from '../store/index.js';
-import type { BackendConfig } from './backend-config.js';
+import { SnapshotReader, SnapshotStore } from '../store/snapshots/index.js';
+import { cameraDataPaths, type BackendConfig } from './backend-config.js';
+
+const DAY_MS = 86_400_000;
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -55,16 +61,26 @@ export async function runIngest(config: BackendConfig): Promise<void> {
   const store = createStore(config.store, logger);
   await store.init();
   const deadLetters = new DeadLetterStore(config.ingest.deadLetterPath ?? path.join(config.dataDir, 'dead-letters.db'));
+  const { snapshotDir, eventLogPath } = cameraDataPaths(config);
+  const snapshots = new SnapshotStore({
+    dir: snapshotDir, maxAgeMs: config.snapshots.maxAgeDays * DAY_MS, maxBytes: config.snapshots.maxBytes,
+    retentionIntervalMs: config.snapshots.retentionIntervalS * 1000, logger,
+  });
+  const events = new EventLog(eventLogPath, { maxAgeMs: config.events.maxAgeDays * DAY_MS, logger });
   const ingest = startIngest({
     mqtt: { ...mqttLogin(config, 'ingest'), clientId: config.ingest.clientId },
-    store, deadLetters, logger, registry: createRegistry(),
+    store, deadLetters, snapshots, events, logger, registry: createRegistry(),
     maxBatchSamples: config.ingest.maxBatchSamples, maxBatchDelayMs: config.ingest.maxBatchDelayMs,
   });
   await ingest.ready;
-  logger.info({ store: store.kind }, 'ingest running');
+  // Retention once at start (also sweeps files a crash left without an index row), then on its timer.
+  void snapshots.enforceRetention().catch((err: Error) => logger.error({ err: err.message }, 'snapshot retention failed'));
+  logger.info({ store: store.kind, snapshotDir, eventLogPath }, 'ingest running');
   await runUntilSignal(logger, async () => {
     await ingest.close();
     await store.close();
+    await snapshots.close();
+    events.close();
     deadLetters.close();
   });
 }
@@ -73,13 +89,26 @@ export async function runApi(config: BackendConfig): Promise<void> {
   const logger = createLogger('shaobing-api');
   const store = createStore(config.store, logger);
   await store.init();
-  const directory = connectGatewayDirectory({ ...mqttLogin(config, 'api'), clientId: `shaobing-api-${process.pid}` }, logger);
-  const api = await buildApi({ store, directory, registry: createRegistry(), logger });
+  const tokens = [...config.api.tokens, ...(config.api.tokensFile ? loadTokensFile(config.api.tokensFile) : [])];
+  const login = mqttLogin(config, 'api');
+  const directory = connectGatewayDirectory({ ...login, clientId: `shaobing-api-${process.pid}` }, logger);
+  const commands = connectCommandClient({ ...login, clientId: `shaobing-api-${process.pid}-commands`, timeoutMs: config.api.commandTimeoutMs }, logger);
+  // Read-only views of what ingest writes: the api must run on the same host, sharing these paths.
+  const { snapshotDir, eventLogPath } = cameraDataPaths(config);
+  const snapshots = new SnapshotReader(snapshotDir);
+  const events = new EventLogReader(eventLogPath);
+  const api = await buildApi({
+    store, directory, registry: createRegistry(), logger, snapshots, events, commands,
+    commandTimeoutMs: config.api.commandTimeoutMs, auth: { tokens, anonymousRole: config.api.anonymousRole },
+  });
   await api.listen({ host: config.api.host, port: config.api.port });
-  logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
+  logger.info({ url: `http://${config.api.host}:${config.api.port}`, tokens: tokens.length, anonymousRole: config.api.anonymousRole, snapshotDir, eventLogPath }, 'api listening');
   await runUntilSignal(logger, async () => {
     await api.close();
+    await commands.close();
     await directory.close();
+    snapshots.close();
+    events.close();
     await store.close();
   });
 }

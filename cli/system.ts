@@ -7,27 +7,46 @@ import type { FastifyInstance } from 'fastify';
 import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
 import { registerBrokerMetrics } from '../broker/metrics.js';
 import { buildApi } from '../api/server.js';
+import { generateToken, hashToken, type AnonymousRole, type ApiToken, type Role } from '../api/auth.js';
+import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory, type GatewayDirectory } from '../api/gateway-directory.js';
 import { startGateway, loadProfileLibrary, defaultProfilesDir, type Gateway, type DeviceProfile } from '../gateway/index.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { startIngest, type IngestService } from '../ingest/service.js';
 import type { Logger } from '../lib/logger.js';
 import { createRegistry, type Registry } from '../lib/metrics.js';
+import { startCameraSimulator, type CameraSimulator } from '../simulators/camera/index.js';
 import { startModbusSimulator, type ModbusSimulator } from '../simulators/modbus/index.js';
 import { createStore, type StoreConfig, type TelemetryStore } from '../store/index.js';
+import { EventLog, EventLogReader } from '../store/events/event-log.js';
+import { SnapshotReader, SnapshotStore } from '../store/snapshots/index.js';
 
 export interface SimulatedDeviceSpec { id: string; profile: string; seed: number; pollIntervalMs: number }
-export interface SimulatedSiteSpec { site: string; gateway: string; devices: SimulatedDeviceSpec[] }
+/** A simulated ONVIF camera at a site and how its gateway treats it. */
+export interface SimulatedCameraSpec {
+  id: string;
+  /** Shown in the image and in discovery. */
+  name: string;
+  /** Sensors whose alarms this camera documents. */
+  linkedDevices?: string[];
+  snapshotIntervalMs: number;
+  healthIntervalMs: number;
+}
+export interface SimulatedSiteSpec { site: string; gateway: string; devices: SimulatedDeviceSpec[]; cameras?: SimulatedCameraSpec[] }
 
 /** Two sites of the demo: Tongjiang town centre and Jiejinkou, a Hezhe village on the Heilongjiang (Amur). */
 export const DEMO_SITES: SimulatedSiteSpec[] = [
   { site: 'tongjiang-town', gateway: 'gw-01', devices: [
     { id: 'th-1', profile: 'th-transmitter', seed: 11, pollIntervalMs: 2000 },
     { id: 'pm-1', profile: 'pm-sensor', seed: 12, pollIntervalMs: 2000 },
+  ], cameras: [
+    { id: 'cam-1', name: 'Tongjiang Square', linkedDevices: ['pm-1'], snapshotIntervalMs: 15_000, healthIntervalMs: 5000 },
   ] },
   { site: 'jiejinkou', gateway: 'gw-01', devices: [
     { id: 'th-1', profile: 'th-transmitter', seed: 21, pollIntervalMs: 2000 },
     { id: 'pm-1', profile: 'pm-sensor', seed: 22, pollIntervalMs: 2000 },
+  ], cameras: [
+    { id: 'cam-1', name: 'Jiejinkou Pier', linkedDevices: ['th-1'], snapshotIntervalMs: 15_000, healthIntervalMs: 5000 },
   ] },
 ];
 
@@ -41,12 +60,22 @@ export interface SystemOptions {
   /** Shared by gateways and simulators so tests can predict sample values (default Date.now). */
   clock?: () => number;
   registry?: Registry;
+  /** API tokens besides the three made up for this run (one per role, see RunningSystem.apiTokens). */
+  apiTokens?: ApiToken[];
+  /** Role of requests without a token (default viewer). */
+  anonymousRole?: AnonymousRole;
+  /** How long PTZ/capture wait for the gateway's answer (default 10 s). */
+  commandTimeoutMs?: number;
+  /** Snapshot retention (defaults: 30 days, 10 GiB); the directory is {dataDir}/snapshots. */
+  snapshotMaxAgeMs?: number;
+  snapshotMaxBytes?: number;
 }
 
 export interface RunningSite {
   spec: SimulatedSiteSpec;
   gateway: Gateway;
   simulators: Map<string, ModbusSimulator>;
+  cameras: Map<string, CameraSimulator>;
 }
 
 export interface RunningSystem {
@@ -58,10 +87,17 @@ export interface RunningSystem {
   api: FastifyInstance;
   sites: RunningSite[];
   deadLetters: DeadLetterStore;
+  /** The snapshot store ingest writes ({dataDir}/snapshots) and the event log ({dataDir}/events.db). */
+  snapshots: SnapshotStore;
+  events: EventLog;
+  /** Bearer tokens made up for this run, one per role (their hashes live only in this process). */
+  apiTokens: Record<Role, string>;
   /** Credentials of a service account, for tests that publish as a trusted client. */
   serviceLogin: { username: string; password: string };
   /** Adds a gateway account (for tests that connect their own gateway client). */
   addGatewayAccount(site: string, gateway: string): Promise<{ username: string; password: string }>;
+  /** Stops ingest with its snapshot store and event log, and starts them again from disk (same MQTT session). */
+  restartIngest(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,17 +143,54 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const deadLetters = new DeadLetterStore(path.join(dataDir, 'dead-letters.db'));
     cleanups.push(() => deadLetters.close());
 
-    const ingest = startIngest({
-      mqtt: { url: broker.url, ...ingestLogin, clientId: 'shaobing-ingest' },
-      store, deadLetters, registry, logger: logger.child({ service: 'ingest' }),
-    });
-    cleanups.push(() => ingest.close());
-    await ingest.ready;
+    // Ingest with its snapshot store and event log, as `shaobing ingest` runs them (restartable for tests).
+    const startIngestSide = async () => {
+      const snapshots = new SnapshotStore({
+        dir: path.join(dataDir, 'snapshots'), maxAgeMs: options.snapshotMaxAgeMs, maxBytes: options.snapshotMaxBytes,
+        clock, logger: logger.child({ service: 'snapshots' }),
+      });
+      const events = new EventLog(path.join(dataDir, 'events.db'), { clock, logger: logger.child({ service: 'events' }) });
+      const ingest = startIngest({
+        mqtt: { url: broker.url, ...ingestLogin, clientId: 'shaobing-ingest' },
+        store, deadLetters, snapshots, events, registry, logger: logger.child({ service: 'ingest' }),
+      });
+      const stop = async () => {
+        await ingest.close();
+        await snapshots.close();
+        events.close();
+      };
+      try {
+        await ingest.ready;
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      return { ingest, snapshots, events, stop };
+    };
+    let ingestSide = await startIngestSide();
+    cleanups.push(() => ingestSide.stop());
+    const { snapshots, events } = ingestSide;
 
     const directory: GatewayDirectory = connectGatewayDirectory({ url: broker.url, ...apiLogin, clientId: 'shaobing-api' }, logger.child({ service: 'api' }));
     cleanups.push(() => directory.close());
     await directory.ready;
-    const api = await buildApi({ store, directory, registry, logger: logger.child({ service: 'api' }) });
+    const commands = connectCommandClient({ url: broker.url, ...apiLogin, clientId: 'shaobing-api-commands', timeoutMs: options.commandTimeoutMs }, logger.child({ service: 'api' }));
+    cleanups.push(() => commands.close());
+    await commands.ready;
+    const snapshotReader = new SnapshotReader(snapshots.dir);
+    cleanups.push(() => snapshotReader.close());
+    const eventReader = new EventLogReader(events.file);
+    cleanups.push(() => eventReader.close());
+    const apiTokens = { viewer: generateToken(), emergency: generateToken(), admin: generateToken() };
+    const tokens: ApiToken[] = [
+      ...(Object.entries(apiTokens) as Array<[Role, string]>).map(([role, token]) => ({ name: `system-${role}`, role, sha256: hashToken(token) })),
+      ...(options.apiTokens ?? []),
+    ];
+    const api = await buildApi({
+      store, directory, registry, logger: logger.child({ service: 'api' }),
+      snapshots: snapshotReader, events: eventReader, commands, commandTimeoutMs: options.commandTimeoutMs,
+      auth: { tokens, anonymousRole: options.anonymousRole ?? 'viewer' },
+    });
     cleanups.push(() => api.close());
     await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 });
     const address = api.server.address();
@@ -134,6 +207,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         cleanups.push(() => simulator.close());
         simulators.set(device.id, simulator);
       }
+      const cameras = new Map<string, CameraSimulator>();
+      const cameraPassword = randomPassword();
+      for (const camera of spec.cameras ?? []) {
+        const simulator = await startCameraSimulator({
+          name: camera.name, username: 'gateway', password: cameraPassword, clock, logger: logger.child({ service: 'sim', camera: camera.id }),
+        });
+        cleanups.push(() => simulator.close());
+        cameras.set(camera.id, simulator);
+      }
       const gatewayLogin = gatewayLogins.get(`${spec.site}.${spec.gateway}`)!;
       const gateway = await startGateway({
         site: spec.site, gateway: spec.gateway,
@@ -143,13 +225,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           id: device.id, profile: device.profile, unit: 1, pollIntervalMs: device.pollIntervalMs, timeoutMs: 1000,
           transport: { kind: 'tcp' as const, host: '127.0.0.1', port: simulators.get(device.id)!.port },
         })),
+        cameras: (spec.cameras ?? []).map((camera) => ({
+          id: camera.id, xaddr: cameras.get(camera.id)!.xaddr, username: 'gateway', password: cameraPassword,
+          snapshotIntervalMs: camera.snapshotIntervalMs, healthIntervalMs: camera.healthIntervalMs,
+          timeoutMs: Math.min(5000, camera.healthIntervalMs), linkedDevices: camera.linkedDevices ?? [],
+        })),
       }, { logger: logger.child({ service: 'gateway', site: spec.site }), clock, profiles });
       cleanups.push(() => gateway.stop());
-      runningSites.push({ spec, gateway, simulators });
+      runningSites.push({ spec, gateway, simulators, cameras });
     }
 
-    return {
-      apiUrl, brokerUrl: broker.url, store, broker, ingest, api, sites: runningSites, deadLetters,
+    const running: RunningSystem = {
+      apiUrl, brokerUrl: broker.url, store, broker, ingest: ingestSide.ingest, api, sites: runningSites, deadLetters, snapshots, events, apiTokens,
       serviceLogin: apiLogin,
       addGatewayAccount: async (site, gateway) => {
         const username = `${site}.${gateway}`;
@@ -157,8 +244,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         accountStore.replace(accounts);
         return credentials;
       },
+      restartIngest: async () => {
+        await ingestSide.stop();
+        ingestSide = await startIngestSide();
+        Object.assign(running, { ingest: ingestSide.ingest, snapshots: ingestSide.snapshots, events: ingestSide.events });
+      },
       close,
     };
+    return running;
   } catch (err) {
     await close();
     throw err;

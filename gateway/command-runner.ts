@@ -1,10 +1,12 @@
 // Runs the backend's commands one at a time, in arrival order (a "siren on" then "siren off"
-// must not overtake each other): writes go to acquisition, which serializes them with polling
-// on the bus; cameras are not supported here yet. Every command taken gets a command-result
-// event with its id; a duplicate id is ignored.
+// must not overtake each other; a PTZ preset then a capture must see the camera turned): writes
+// go to acquisition, which serializes them with polling on the bus; capture and ptz go to the
+// camera service. Every command taken gets a command-result event with its id; a duplicate id
+// is ignored.
 import type { Logger } from '../lib/logger.js';
-import type { GatewayEvent } from '../protocol/index.js';
+import type { Command, GatewayEvent } from '../protocol/index.js';
 import type { Acquisition } from './acquisition.js';
+import type { CameraCommands } from './cameras/camera-service.js';
 import type { CommandLedger } from './command-ledger.js';
 import {
   buildCommandResult, commandDetails, decodeCommand, resultTopicDevice, staleness,
@@ -16,6 +18,8 @@ export const NO_CAMERAS = 'not supported on this gateway (no cameras)';
 export interface CommandRunnerOptions {
   gatewayId: string;
   acquisition: Pick<Acquisition, 'write'>;
+  /** The camera service; absent on a gateway without cameras (capture and ptz are refused). */
+  cameras?: CameraCommands;
   ledger: CommandLedger;
   clock: () => number;
   /** Commands issued longer ago than this are refused as expired. */
@@ -89,12 +93,37 @@ export class CommandRunner {
     const base = { id: command.id, command: command.type, details: commandDetails(command), durationMs: 0 };
     const expired = staleness(command, this.options.clock(), this.options.maxAgeMs);
     if (expired) return { ...base, ok: false, error: expired };
-    if (command.type !== 'write') return { ...base, ok: false, error: NO_CAMERAS };
     try {
-      await this.options.acquisition.write(command.device, command.point, command.value);
-      return { ...base, ok: true };
+      if (command.type === 'write') {
+        await this.options.acquisition.write(command.device, command.point, command.value);
+        return { ...base, ok: true };
+      }
+      return await this.executeCamera(command, base);
     } catch (err) {
       return { ...base, ok: false, error: (err as Error).message };
     }
+  }
+
+  private async executeCamera(command: Exclude<Command, { type: 'write' }>, base: Omit<CommandOutcome, 'ok'>): Promise<CommandOutcome> {
+    const { cameras } = this.options;
+    if (!cameras) return { ...base, ok: false, error: NO_CAMERAS };
+    if (command.type === 'ptz') {
+      await cameras.ptz(command);
+      return { ...base, ok: true };
+    }
+    const outcome = await cameras.capture(command);
+    // Per camera: which delivered an image (queued for the uplink) and why the others did not.
+    const details = {
+      ...base.details,
+      ...(outcome.basis !== undefined ? { selection: outcome.basis } : {}),
+      ...(command.alarmId !== undefined ? { alarmId: command.alarmId } : {}),
+      ...(command.device !== undefined ? { device: command.device } : {}),
+      captures: outcome.results,
+    };
+    if (outcome.error !== undefined) return { ...base, details, ok: false, error: outcome.error };
+    const failed = outcome.results.filter((r) => !r.ok);
+    if (failed.length === 0) return { ...base, details, ok: true };
+    const error = `${failed.length} of ${outcome.results.length} cameras gave no image: ${failed.map((r) => `${r.camera}: ${r.error ?? 'failed'}`).join('; ')}`;
+    return { ...base, details, ok: false, error };
   }
 }

@@ -1,11 +1,12 @@
 // The gateway's start-up configuration (YAML/JSON file), validated with zod: which site and
 // gateway it is, how it reaches the broker, where it keeps local state (outbox, applied remote
-// config), the bounds of its outbox, and which Modbus devices it polls until a remote config
-// supersedes them.
+// config), the bounds of its outbox, which Modbus devices it polls until a remote config
+// supersedes them, and its ONVIF cameras (gateway/cameras/settings.ts).
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema, describeIssues, idSchema, MAX_SAMPLES_PER_MESSAGE, MAX_TELEMETRY_BYTES } from '../protocol/index.js';
+import { cameraDiscoverySettingsSchema, cameraSettingsSchema, checkCameraList } from './cameras/settings.js';
 
 export const mqttSettingsSchema = z.strictObject({
   url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'must be a broker URL such as mqtt://host:1883'),
@@ -65,6 +66,10 @@ export const gatewaySettingsSchema = z
     statusIntervalMs: z.number().int().min(100).max(24 * 3600_000).default(30_000),
     /** Consecutive failed polls before a device-offline event. */
     offlineAfterFailures: z.number().int().min(1).max(1000).default(3),
+    /** ONVIF cameras (docs/cameras.md). */
+    cameras: z.array(cameraSettingsSchema).max(64).default([]),
+    /** Where and how often cameras configured with `discover` are looked for. */
+    cameraDiscovery: cameraDiscoverySettingsSchema.default(() => cameraDiscoverySettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
@@ -72,6 +77,7 @@ export const gatewaySettingsSchema = z
       if (seen.has(device.id)) ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
     });
+    checkCameraList(config.cameras, config.devices.map((device) => device.id), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
 
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;

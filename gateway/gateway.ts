@@ -1,13 +1,16 @@
 // The gateway process core, wiring its parts: acquisition polls the devices; every reading
 // and event goes into the durable outbox, which publishes over the uplink with its own window;
-// remote configs are applied without a restart, commands are run and answered; a retained
-// status with self-stats is published on every connect, at an interval and on config changes.
+// remote configs are applied without a restart, commands are run and answered; cameras are
+// checked, photographed and steered by the camera service, their images and events going
+// through the same outbox; a retained status with self-stats is published on every connect, at
+// an interval, on config changes and when a camera changes state.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import { topics, type DeviceConfig, type GatewayRef } from '../protocol/index.js';
+import { topics, type CameraHealth, type DeviceConfig, type GatewayRef } from '../protocol/index.js';
 import { createAcquisition, type Acquisition } from './acquisition.js';
 import { fileConfigStore, memoryConfigStore } from './applied-config.js';
+import { startCameraService, type CameraService } from './cameras/camera-service.js';
 import { CommandLedger } from './command-ledger.js';
 import { CommandRunner } from './command-runner.js';
 import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './config.js';
@@ -54,6 +57,8 @@ export interface GatewayStats {
   configVersion: number;
   configError?: string;
   outbox: OutboxStats;
+  /** Camera health as in the status (empty without cameras). */
+  cameras: Record<string, CameraHealth>;
 }
 
 export interface Gateway {
@@ -153,8 +158,20 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     logger: logger.child({ part: 'config' }),
     onChange: () => publishStatus(),
   });
+  // Started before the uplink, like acquisition: images and events taken meanwhile wait in the outbox.
+  const cameras: CameraService | undefined = settings.cameras.length > 0
+    ? startCameraService({
+      cameras: settings.cameras, discovery: settings.cameraDiscovery, clock, logger: logger.child({ part: 'cameras' }),
+      sink: {
+        event: (cameraId, event) => outbox.enqueueMessage(topics.event(ref, cameraId), event),
+        snapshot: (cameraId, payload) => outbox.enqueueSnapshot(topics.snapshot(ref, cameraId), payload),
+        // The backend sees a camera go offline within one health interval, not one status interval.
+        healthChanged: () => publishStatus(),
+      },
+    })
+    : undefined;
   const commands = new CommandRunner({
-    gatewayId: settings.gateway, acquisition, ledger: new CommandLedger(db), clock, maxAgeMs: settings.commands.maxAgeMs,
+    gatewayId: settings.gateway, acquisition, ...(cameras ? { cameras } : {}), ledger: new CommandLedger(db), clock, maxAgeMs: settings.commands.maxAgeMs,
     report: (device, event) => outbox.enqueueMessage(topics.event(ref, device), event),
     logger: logger.child({ part: 'commands' }),
   });
@@ -179,6 +196,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
       topics.status(ref),
       buildOnlineStatus({
         ts: clock(), startedAt, ...(version !== undefined ? { version } : {}), devices: acquisition.health(),
+        ...(cameras ? { cameras: cameras.health() } : {}),
         memoryRssBytes: process.memoryUsage.rss(), cpuPercent: cpu.read(), config: configState, outbox: outbox.stats(), lastSeq: seq,
       }),
       { retain: true },
@@ -198,14 +216,14 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   });
   const statusTimer = setInterval(publishStatus, settings.statusIntervalMs);
 
-  logger.info({ devices: started.running.devices.length, configVersion: started.running.version, dataDir: dataDir ?? null, backlog: outbox.stats().depth, lastSeq: seq }, 'gateway started');
+  logger.info({ devices: started.running.devices.length, cameras: settings.cameras.length, configVersion: started.running.version, dataDir: dataDir ?? null, backlog: outbox.stats().depth, lastSeq: seq }, 'gateway started');
 
   const stop = async (): Promise<void> => {
     clearInterval(statusTimer);
     offConnect();
     await configUpdater.stop();
     await commands.stop();
-    await acquisition.stop();
+    await Promise.all([acquisition.stop(), cameras?.stop()]);
     // What the last polls took goes out now if the uplink is up; anything left waits on disk.
     if (link.connected && !(await outbox.waitUntilEmpty(settings.outbox.drainOnStopMs))) {
       logger.info({ left: outbox.stats().depth }, 'outbox not empty at stop: the rest goes after the next start');
@@ -235,6 +253,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
         configVersion: configState.version,
         ...(configState.error !== undefined ? { configError: configState.error } : {}),
         outbox: outbox.stats(),
+        cameras: cameras?.health() ?? {},
       };
     },
     stop: () => (stopping ??= stop()),

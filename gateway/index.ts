@@ -4,3 +4,4 @@ export { gatewaySettingsSchema, loadGatewaySettings, parseGatewaySettings, Gatew
 export { loadProfile, loadProfileLibrary, parseProfile, defaultProfilesDir, findPackageRoot, ProfileError } from './profile.js';
 export type { DeviceProfile, DeviceProfileInput, ProfilePoint, Simulation } from './profile-schema.js';
 export type { Clock } from './device-poller.js';
+export type { CameraSettings, CameraSettingsInput, CameraDiscoverySettings } from './cameras/settings.js';

@@ -46,6 +46,18 @@ describe('events and status', () => {
     expect(statusSchema.parse(status)).toMatchObject({ state: 'online', uptimeS: 91, devices: { 'th-1': { online: true } } });
   });
 
+  it('online status carries the cameras when the gateway has some', () => {
+    const camera = {
+      state: 'unreachable' as const, since: TS - 5000, lastError: 'health check: Network Error: connect ECONNREFUSED 10.0.0.5:80',
+      xaddr: 'http://10.0.0.5/onvif/device_service', manufacturer: 'Hikvision', model: 'DS-2DE4425IW-DE', ptz: true,
+      profiles: [{ token: 'Profile_1', name: 'mainStream', encoding: 'H264', width: 2560, height: 1440 }],
+      linkedDevices: ['level-1'], lastSnapshotTs: TS - 60_000, snapshotsOk: 12, snapshotsFailed: 1,
+    };
+    const status = buildOnlineStatus({ ts: TS, startedAt: TS, devices: {}, cameras: { 'cam-bridge': camera } });
+    expect(statusSchema.parse(status).cameras).toEqual({ 'cam-bridge': camera });
+    expect(buildOnlineStatus({ ts: TS, startedAt: TS, devices: {} })).not.toHaveProperty('cameras');
+  });
+
   it('online status carries the config version and error, the outbox and the self-stats', () => {
     const status = buildOnlineStatus({
       ts: TS, startedAt: TS - 3_600_000, version: '0.1.0',

@@ -1,6 +1,7 @@
 // Building the gateway's outgoing MQTT payloads (telemetry, device events, status with its
-// self-stats) in the protocol v1 shapes. Pure: the caller supplies times, sequence numbers and health.
-import { PROTOCOL_VERSION, type DeviceHealth, type GatewayEvent, type Sample, type Status, type Telemetry } from '../protocol/index.js';
+// self-stats, camera health) in the protocol v1 shapes. Pure: the caller supplies times, sequence
+// numbers and health.
+import { PROTOCOL_VERSION, type CameraHealth, type DeviceHealth, type GatewayEvent, type Sample, type Status, type Telemetry } from '../protocol/index.js';
 
 export interface ReadValues {
   values: Record<string, number | boolean | string>;
@@ -56,6 +57,8 @@ export interface StatusFacts {
   startedAt: number;
   version?: string;
   devices: Record<string, DeviceHealth>;
+  /** Absent on a gateway without cameras (the status then has no `cameras` map). */
+  cameras?: Record<string, CameraHealth>;
   memoryRssBytes?: number;
   cpuPercent?: number;
   config?: { version: number; error?: string };
@@ -88,6 +91,7 @@ export function buildOnlineStatus(facts: StatusFacts): Status {
     devicesOnline: online,
     devicesOffline: health.length - online,
     devices: facts.devices,
+    ...(facts.cameras !== undefined ? { cameras: facts.cameras } : {}),
     ...(facts.memoryRssBytes !== undefined ? { memoryRssBytes: facts.memoryRssBytes } : {}),
     ...(facts.cpuPercent !== undefined ? { cpuPercent: facts.cpuPercent } : {}),
   };

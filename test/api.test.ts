@@ -70,7 +70,12 @@ describe('API', () => {
     const { status, body } = await getJson<{ openapi: string; paths: Record<string, unknown> }>(`${system.apiUrl}/docs/json`);
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
-    expect(Object.keys(body.paths).sort()).toEqual(['/healthz', '/metrics', '/v1/gateways', '/v1/readings/history', '/v1/readings/latest']);
+    expect(Object.keys(body.paths).sort()).toEqual([
+      '/healthz', '/metrics', '/v1/cameras', '/v1/cameras/{site}/{gateway}/{camera}', '/v1/cameras/{site}/{gateway}/{camera}/capture',
+      '/v1/cameras/{site}/{gateway}/{camera}/ptz', '/v1/cameras/{site}/{gateway}/{camera}/snapshots',
+      '/v1/cameras/{site}/{gateway}/{camera}/snapshots/latest', '/v1/cameras/{site}/{gateway}/{camera}/stream',
+      '/v1/events', '/v1/gateways', '/v1/readings/history', '/v1/readings/latest', '/v1/snapshots/{sha256}',
+    ]);
     const html = await fetch(`${system.apiUrl}/docs/`);
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toMatch(/text\/html/);

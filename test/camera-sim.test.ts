@@ -1,22 +1,17 @@
 // The ONVIF camera simulator against independent clients over real sockets: node-onvif 0.1.7
-// (init, snapshot with Digest, PTZ, discovery), raw SOAP, and the PullPoint client in
-// simulators/camera/pullpoint-client.ts. Faults are checked by what a client sees.
+// (init, snapshot with Digest, PTZ, discovery), and the gateway's own SOAP and PullPoint client
+// (gateway/cameras/soap.ts, pullpoint.ts). Faults are checked by what a client sees.
 import { decode } from 'jpeg-js';
 import onvif from 'node-onvif';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PullPointSubscription, type PullPointOptions } from '../gateway/cameras/pullpoint.js';
+import { deviceClockOffsetMs, soapCall, SoapFaultError, type SoapCredentials } from '../gateway/cameras/soap.js';
 import { waitFor } from '../lib/wait.js';
 import { runCli } from './harness/processes.js';
 import {
-  createPullPointSubscription,
-  deviceClockOffsetMs,
-  OnvifCallError,
-  onvifSoapCall,
   probeCameras,
   probeLoopbackWithNodeOnvif,
-  pullMessages,
-  renewSubscription,
   startCameraSimulator,
-  unsubscribe,
   LOOPBACK_BROADCAST_ADDRESS,
   type CameraSimulator,
   type CameraSimulatorOptions,
@@ -24,7 +19,9 @@ import {
 
 const USER = 'operator';
 const PASS = 'Tongjiang-2026';
-const credentials = { username: USER, password: PASS };
+/** Our clock taken as the camera's: right for a simulator that runs on Date.now(). */
+const credentials: SoapCredentials = { username: USER, password: PASS, clockOffsetMs: 0 };
+const TIMEOUT_MS = 5000;
 
 const started: CameraSimulator[] = [];
 
@@ -45,6 +42,16 @@ async function initialized(sim: CameraSimulator) {
 }
 
 const isJpeg = (b: Buffer) => b[0] === 0xff && b[1] === 0xd8 && b.at(-2) === 0xff && b.at(-1) === 0xd9;
+
+/** One authenticated SOAP request by the gateway's client; resolves to the answer's Body. */
+function call(url: string, body: string, withCredentials: SoapCredentials = credentials) {
+  return soapCall({ url, operation: 'test request', body, credentials: withCredentials, timeoutMs: TIMEOUT_MS });
+}
+
+/** A PullPoint subscription by the gateway's client (long polls of 20 s unless told otherwise). */
+function subscribe(sim: CameraSimulator, options: Partial<PullPointOptions> = {}): Promise<PullPointSubscription> {
+  return PullPointSubscription.create({ eventsXaddr: sim.urls.events, credentials: () => credentials, timeoutMs: TIMEOUT_MS, pullWaitS: 20, ...options });
+}
 
 /** Raw POST, for malformed requests no client library would send. */
 async function rawPost(url: string, body: string): Promise<{ status: number; text: string }> {
@@ -121,10 +128,10 @@ describe('camera simulator with node-onvif', () => {
     const offset = 2 * 3600_000;
     const sim = await camera({ clock: () => Date.now() + offset });
     await expect(device(sim).init()).resolves.toBeTruthy();
-    const measured = await deviceClockOffsetMs(sim.xaddr);
+    const measured = await deviceClockOffsetMs(sim.xaddr, { timeoutMs: TIMEOUT_MS });
     expect(Math.abs(measured - offset)).toBeLessThan(2000);
-    await expect(onvifSoapCall(sim.xaddr, '<tds:GetDeviceInformation/>', { credentials })).rejects.toMatchObject({ notAuthorized: true, httpStatus: 400 });
-    await expect(onvifSoapCall(sim.xaddr, '<tds:GetDeviceInformation/>', { credentials, clockOffsetMs: measured })).resolves.toBeTruthy();
+    await expect(call(sim.xaddr, '<tds:GetDeviceInformation/>')).rejects.toMatchObject({ kind: 'auth', subcodes: ['ter:NotAuthorized'], httpStatus: 400 });
+    await expect(call(sim.xaddr, '<tds:GetDeviceInformation/>', { ...credentials, clockOffsetMs: measured })).resolves.toBeTruthy();
   });
 });
 
@@ -144,27 +151,27 @@ describe('camera simulator SOAP robustness', () => {
 
   it('answers an unknown operation with ActionNotSupported, and an unknown path with 404', async () => {
     const sim = await camera();
-    const err = await onvifSoapCall(sim.xaddr, '<tds:SystemReboot/>', { credentials }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OnvifCallError);
-    expect(err).toMatchObject({ httpStatus: 500, code: 'env:Receiver', subcodes: ['ter:ActionNotSupported'] });
+    const err = await call(sim.xaddr, '<tds:SystemReboot/>').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SoapFaultError);
+    expect(err).toMatchObject({ kind: 'protocol', httpStatus: 500, code: 'env:Receiver', subcodes: ['ter:ActionNotSupported'] });
     // Media operations belong to the media service, not the device service.
-    await expect(onvifSoapCall(sim.xaddr, '<trt:GetProfiles/>', { credentials })).rejects.toMatchObject({ subcodes: ['ter:ActionNotSupported'] });
+    await expect(call(sim.xaddr, '<trt:GetProfiles/>')).rejects.toMatchObject({ subcodes: ['ter:ActionNotSupported'] });
     expect((await fetch(`http://127.0.0.1:${sim.port}/cgi-bin/nothing`)).status).toBe(404);
   });
 
   it('serves presets, GotoPreset and GetStatus on the PTZ service', async () => {
     const sim = await camera();
-    const presets = await onvifSoapCall(sim.urls.ptz, '<tptz:GetPresets><tptz:ProfileToken>Profile_1</tptz:ProfileToken></tptz:GetPresets>', { credentials });
+    const presets = await call(sim.urls.ptz, '<tptz:GetPresets><tptz:ProfileToken>Profile_1</tptz:ProfileToken></tptz:GetPresets>');
     expect(JSON.stringify(presets)).toContain('River ice');
-    await onvifSoapCall(sim.urls.ptz, '<tptz:GotoPreset><tptz:ProfileToken>Profile_1</tptz:ProfileToken><tptz:PresetToken>2</tptz:PresetToken></tptz:GotoPreset>', { credentials });
+    await call(sim.urls.ptz, '<tptz:GotoPreset><tptz:ProfileToken>Profile_1</tptz:ProfileToken><tptz:PresetToken>2</tptz:PresetToken></tptz:GotoPreset>');
     expect(sim.ptzState).toMatchObject({ pan: -0.5, tilt: -0.3, zoom: 0.4, lastPreset: '2', moving: false });
-    const status = JSON.stringify(await onvifSoapCall(sim.urls.ptz, '<tptz:GetStatus><tptz:ProfileToken>Profile_1</tptz:ProfileToken></tptz:GetStatus>', { credentials }));
+    const status = JSON.stringify(await call(sim.urls.ptz, '<tptz:GetStatus><tptz:ProfileToken>Profile_1</tptz:ProfileToken></tptz:GetStatus>'));
     expect(status).toContain('"@x":"-0.5"');
     expect(status).toContain('IDLE');
     await expect(
-      onvifSoapCall(sim.urls.ptz, '<tptz:GotoPreset><tptz:ProfileToken>Profile_1</tptz:ProfileToken><tptz:PresetToken>99</tptz:PresetToken></tptz:GotoPreset>', { credentials }),
+      call(sim.urls.ptz, '<tptz:GotoPreset><tptz:ProfileToken>Profile_1</tptz:ProfileToken><tptz:PresetToken>99</tptz:PresetToken></tptz:GotoPreset>'),
     ).rejects.toMatchObject({ httpStatus: 400, subcodes: ['ter:InvalidArgVal', 'ter:NoToken'] });
-    await expect(onvifSoapCall(sim.urls.media, '<trt:GetStreamUri><trt:ProfileToken>nope</trt:ProfileToken></trt:GetStreamUri>', { credentials })).rejects.toMatchObject({
+    await expect(call(sim.urls.media, '<trt:GetStreamUri><trt:ProfileToken>nope</trt:ProfileToken></trt:GetStreamUri>')).rejects.toMatchObject({
       subcodes: ['ter:InvalidArgVal', 'ter:NoProfile'],
     });
   });
@@ -181,9 +188,9 @@ describe('camera simulator faults', () => {
 
   it('offline cuts connections a client already holds (a long poll ends with an error)', async () => {
     const sim = await camera();
-    const sub = await createPullPointSubscription(sim.urls.events, { credentials });
-    await pullMessages(sub.address, { credentials, waitMs: 0, messageLimit: 10 }); // the Initialized states
-    const pending = pullMessages(sub.address, { credentials, waitMs: 20_000, messageLimit: 10 });
+    const sub = await subscribe(sim);
+    await sub.pull(); // the Initialized states, at once
+    const pending = sub.pull();
     await waitFor(() => sim.requests.byOperation.PullMessages === 2, { what: 'the second pull to reach the camera' });
     await sim.setFault({ kind: 'offline' });
     await expect(pending).rejects.toThrow();
@@ -203,7 +210,7 @@ describe('camera simulator faults', () => {
     const sim = await camera();
     await sim.setFault({ kind: 'slow', delayMs: 200 });
     const t0 = performance.now();
-    await deviceClockOffsetMs(sim.xaddr);
+    await deviceClockOffsetMs(sim.xaddr, { timeoutMs: TIMEOUT_MS });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
     const t1 = performance.now();
     await expect(device(sim).init()).resolves.toBeTruthy(); // 12 calls, each under node-onvif's 3 s timeout
@@ -230,67 +237,70 @@ describe('camera simulator faults', () => {
 describe('camera simulator events (PullPoint)', () => {
   it('delivers the initial states, then a motion event raised while a pull is waiting', async () => {
     const sim = await camera();
-    const sub = await createPullPointSubscription(sim.urls.events, { credentials });
+    const sub = await subscribe(sim, { messageLimit: 10 });
     expect(sub.address).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${sim.port}/onvif/events_service/pullpoint/[0-9a-f]+$`));
     expect(sim.subscriptions).toBe(1);
-    const initial = await pullMessages(sub.address, { credentials, waitMs: 1000, messageLimit: 10 });
-    expect(initial.messages.map((m) => [m.topic, m.propertyOperation, m.data])).toEqual([
-      ['tns1:VideoSource/MotionAlarm', 'Initialized', { State: 'false' }],
-      ['tns1:VideoSource/GlobalSceneChange/ImagingService', 'Initialized', { State: 'false' }],
+    const initial = await sub.pull(); // pending messages: answered at once
+    expect(initial.map((m) => [m.topic, m.initialized, m.active])).toEqual([
+      ['tns1:VideoSource/MotionAlarm', true, false],
+      ['tns1:VideoSource/GlobalSceneChange/ImagingService', true, false],
     ]);
     const t0 = performance.now();
-    const pending = pullMessages(sub.address, { credentials, waitMs: 20_000, messageLimit: 10 });
+    const pending = sub.pull();
     await waitFor(() => sim.requests.byOperation.PullMessages === 2, { what: 'the long poll to reach the camera' });
     sim.raiseEvent('motion', true);
-    const { messages } = await pending;
+    const messages = await pending;
     expect(performance.now() - t0).toBeLessThan(10_000); // answered on the event, not at the timeout
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ topic: 'tns1:VideoSource/MotionAlarm', propertyOperation: 'Changed', source: { Source: 'VideoSource_1' }, data: { State: 'true' } });
-    expect(Date.parse(messages[0]!.utcTime)).not.toBeNaN();
+    expect(messages[0]).toMatchObject({ type: 'motion', topic: 'tns1:VideoSource/MotionAlarm', initialized: false, source: 'Source=VideoSource_1', active: true });
+    expect(Date.parse(messages[0]!.utcTime!)).not.toBeNaN();
   });
 
   it('honours MessageLimit and Timeout', async () => {
     const sim = await camera();
-    const sub = await createPullPointSubscription(sim.urls.events, { credentials, topicFilter: 'tns1:VideoSource/MotionAlarm' });
+    const sub = await subscribe(sim, { topicFilter: 'tns1:VideoSource/MotionAlarm', messageLimit: 2, pullWaitS: 0.3 });
     sim.raiseEvent('motion', true);
     sim.raiseEvent('motion', false);
-    const first = await pullMessages(sub.address, { credentials, waitMs: 1000, messageLimit: 2 });
-    expect(first.messages.map((m) => [m.propertyOperation, m.data.State])).toEqual([['Initialized', 'false'], ['Changed', 'true']]);
-    const second = await pullMessages(sub.address, { credentials, waitMs: 1000, messageLimit: 2 });
-    expect(second.messages.map((m) => m.data.State)).toEqual(['false']);
+    const first = await sub.pull();
+    expect(first.map((m) => [m.initialized, m.active])).toEqual([[true, false], [false, true]]);
+    const second = await sub.pull();
+    expect(second.map((m) => m.active)).toEqual([false]);
     const t0 = performance.now();
-    const empty = await pullMessages(sub.address, { credentials, waitMs: 300, messageLimit: 2 });
-    expect(empty.messages).toEqual([]);
+    const empty = await sub.pull();
+    expect(empty).toEqual([]);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(280);
   });
 
   it('filters by topic: a tamper subscription does not see motion', async () => {
     const sim = await camera();
-    const sub = await createPullPointSubscription(sim.urls.events, { credentials, topicFilter: 'tns1:VideoSource/GlobalSceneChange/ImagingService' });
+    const sub = await subscribe(sim, { topicFilter: 'tns1:VideoSource/GlobalSceneChange/ImagingService', pullWaitS: 1 });
     sim.raiseEvent('motion', true);
     sim.raiseEvent('tamper', true);
-    const { messages } = await pullMessages(sub.address, { credentials, waitMs: 1000, messageLimit: 10 });
-    expect(messages.map((m) => [m.topic, m.propertyOperation, m.data.State])).toEqual([
-      ['tns1:VideoSource/GlobalSceneChange/ImagingService', 'Initialized', 'false'],
-      ['tns1:VideoSource/GlobalSceneChange/ImagingService', 'Changed', 'true'],
+    const messages = await sub.pull();
+    expect(messages.map((m) => [m.topic, m.initialized, m.active])).toEqual([
+      ['tns1:VideoSource/GlobalSceneChange/ImagingService', true, false],
+      ['tns1:VideoSource/GlobalSceneChange/ImagingService', false, true],
     ]);
   });
 
   it('renews, expires on the camera clock, unsubscribes, and refuses wrong credentials', async () => {
     let now = Date.now();
     const sim = await camera({ clock: () => now });
-    await expect(createPullPointSubscription(sim.urls.events, { credentials: { username: USER, password: 'guess' } })).rejects.toMatchObject({ notAuthorized: true });
-    const sub = await createPullPointSubscription(sim.urls.events, { credentials, initialTerminationTime: 'PT10S' });
-    expect(Date.parse(sub.terminationTime) - Date.parse(sub.currentTime)).toBe(10_000);
-    const renewed = await renewSubscription(sub.address, { credentials, terminationTime: 'PT60S' });
-    expect(Date.parse(renewed)).toBe(Math.floor(now / 1000) * 1000 + 60_000);
-    now += 61_000; // past the renewed termination on the camera's clock
-    await expect(pullMessages(sub.address, { credentials, waitMs: 0, messageLimit: 1 })).rejects.toMatchObject({ httpStatus: 400, subcodes: ['wsrf-rw:ResourceUnknownFault'] });
-    const second = await createPullPointSubscription(sim.urls.events, { credentials });
+    await expect(subscribe(sim, { credentials: () => ({ ...credentials, password: 'guess' }) })).rejects.toMatchObject({ kind: 'auth', subcodes: ['ter:NotAuthorized'] });
+    const sub = await subscribe(sim, { terminationS: 10, pullWaitS: 0 });
+    expect(Date.parse(sub.granted.terminationTime!) - Date.parse(sub.granted.currentTime!)).toBe(10_000);
+    now += 5_000;
+    await sub.renew();
+    expect(Date.parse(sub.granted.terminationTime!)).toBe(Math.floor(now / 1000) * 1000 + 10_000);
+    now += 8_000; // past the first termination, not the renewed one
+    await expect(sub.pull()).resolves.toBeDefined();
+    now += 3_000; // past the renewed termination on the camera's clock
+    await expect(sub.pull()).rejects.toMatchObject({ httpStatus: 400, subcodes: ['wsrf-rw:ResourceUnknownFault'] });
+    const second = await subscribe(sim, { pullWaitS: 0 });
     expect(sim.subscriptions).toBe(1);
-    await unsubscribe(second.address, { credentials });
+    await second.unsubscribe();
     expect(sim.subscriptions).toBe(0);
-    await expect(pullMessages(second.address, { credentials, waitMs: 0, messageLimit: 1 })).rejects.toMatchObject({ subcodes: ['wsrf-rw:ResourceUnknownFault'] });
+    await expect(second.pull()).rejects.toMatchObject({ subcodes: ['wsrf-rw:ResourceUnknownFault'] });
   });
 
   it('answers GetEventProperties with the motion and tamper topics (node-onvif events service)', async () => {

@@ -3,9 +3,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { generateToken, hashToken } from '../api/auth.js';
 import { hashPassword } from '../broker/index.js';
+import { encodeSnapshot, sha256Hex, topics } from '../protocol/index.js';
+import { makeJpeg } from './harness/jpeg.js';
 import { freePort } from '../lib/net.js';
 import { waitFor } from '../lib/wait.js';
 import { runCli, type CliProcess } from './harness/processes.js';
@@ -15,12 +19,17 @@ describe('shaobing commands as separate processes', () => {
   let dir: string;
   let env: Record<string, string>;
   let apiPort: number;
+  let brokerPort: number;
+  const gatewayPassword = 'gateway-password-1';
+  const operatorToken = generateToken();
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cli-'));
-    const [brokerPort, simPort] = [await freePort(), await freePort()];
+    brokerPort = await freePort();
+    const simPort = await freePort();
     apiPort = await freePort();
-    const passwords = { ingest: 'ingest-password-1', api: 'api-password-123', gw: 'gateway-password-1' };
+    const passwords = { ingest: 'ingest-password-1', api: 'api-password-123', gw: gatewayPassword };
+    fs.writeFileSync(path.join(dir, 'api-tokens.yaml'), stringify({ tokens: [{ name: 'duty-officer', role: 'emergency', sha256: hashToken(operatorToken) }] }));
     fs.writeFileSync(path.join(dir, 'accounts.yaml'), stringify({
       services: [
         { username: 'ingest', role: 'ingest', passwordHash: await hashPassword(passwords.ingest) },
@@ -38,6 +47,7 @@ describe('shaobing commands as separate processes', () => {
       SB_DATA_DIR: dir, SB_SQLITE_PATH: path.join(dir, 'shaobing.db'),
       SB_BROKER_PORT: String(brokerPort), SB_BROKER_ACCOUNTS: path.join(dir, 'accounts.yaml'),
       SB_MQTT_URL: `mqtt://127.0.0.1:${brokerPort}`, SB_API_PORT: String(apiPort),
+      SB_API_TOKENS_FILE: path.join(dir, 'api-tokens.yaml'),
     };
     const broker = runCli(['broker'], env);
     running.push(broker);
@@ -65,6 +75,32 @@ describe('shaobing commands as separate processes', () => {
       return body.gateways.length > 0 ? body.gateways : undefined;
     }, { timeoutMs: 5000, what: `gateway status in the API (api output: ${running[2]!.output().slice(-2000)})` });
     expect(gateways).toEqual([expect.objectContaining({ site: 'fuchuan', state: 'online' })]);
+  });
+
+  it('ingest and api share the snapshot directory and event log across processes; the api reads its tokens file', async () => {
+    const ref = { site: 'fuchuan', gateway: 'gw-01' };
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { username: 'fuchuan.gw-01', password: gatewayPassword, clientId: 'fuchuan-test-camera', reconnectPeriod: 0 });
+    try {
+      const image = makeJpeg(5);
+      const ts = Date.now() - 1000;
+      await client.publishAsync(topics.snapshot(ref, 'cam-1'), encodeSnapshot({ ts, trigger: 'schedule' }, image), { qos: 1 });
+      await client.publishAsync(topics.event(ref, 'cam-1'), JSON.stringify({ v: 1, ts, type: 'motion', data: { active: true } }), { qos: 1 });
+    } finally {
+      await client.endAsync();
+    }
+    const etag = await waitFor(async () => {
+      const response = await fetch(`http://127.0.0.1:${apiPort}/v1/cameras/fuchuan/gw-01/cam-1/snapshots/latest`);
+      return response.status === 200 ? response.headers.get('etag') : undefined;
+    }, { timeoutMs: 10_000, what: `the snapshot through the api process (outputs: ${running.slice(1, 3).map((p) => p.output().slice(-500)).join(' | ')})` });
+    expect(etag).toBe(`"${sha256Hex(makeJpeg(5))}"`);
+    const events = await waitFor(async () => {
+      const body = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/events?device=cam-1`)).json()) as { events: Array<{ type: string }> };
+      return body.events.length > 0 ? body.events : undefined;
+    }, { timeoutMs: 10_000, what: 'the motion event through the api process' });
+    expect(events.map((e) => e.type)).toEqual(['motion']);
+    const stream = (token?: string) => fetch(`http://127.0.0.1:${apiPort}/v1/cameras/fuchuan/gw-01/cam-1/stream`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await stream()).status).toBe(403);
+    expect((await stream(operatorToken)).status).toBe(404); // allowed; this gateway reports no cameras
   });
 
   it('services log pino JSON with no password in it', () => {

@@ -4,7 +4,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TelemetryStore } from '../../store/types.js';
-import { MAX_POINTS_PER_SERIES, parseDuration, parseTime, seriesFilterQuery } from '../params.js';
+import { BadParameterError, MAX_POINTS_PER_SERIES, parseDuration, parseTimeRange, seriesFilterQuery } from '../params.js';
+
+export { BadParameterError };
 
 const seriesKey = {
   measurement: z.string(), site: z.string(), gateway: z.string(), device: z.string(), profile: z.string(), field: z.string(),
@@ -26,14 +28,6 @@ const historyResponse = z.object({
   from: z.string(), to: z.string(), window: z.string().nullable(), aggregate: z.string().nullable(),
   series: z.array(z.object({ ...seriesKey, points: z.array(z.tuple([z.number(), z.number()])) })),
 });
-
-export class BadParameterError extends Error {
-  override readonly name = 'BadParameterError';
-  readonly statusCode = 400;
-  constructor(readonly parameter: string, problem: string) {
-    super(`query parameter "${parameter}": ${problem}`);
-  }
-}
 
 export const readingsRoutes: FastifyPluginAsync<{ store: TelemetryStore }> = async (app, { store }) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -60,12 +54,7 @@ export const readingsRoutes: FastifyPluginAsync<{ store: TelemetryStore }> = asy
     },
   }, async (request) => {
     const { field, from: fromText, to: toText, window, aggregate, limit, ...filter } = request.query;
-    const now = Date.now();
-    const to = toText === undefined ? now : parseTime(toText, now);
-    if (to === undefined) throw new BadParameterError('to', `cannot read "${toText}" as a time (ISO 8601 with zone, epoch ms, "now" or "-6h")`);
-    const from = fromText === undefined ? to - 3_600_000 : parseTime(fromText, now);
-    if (from === undefined) throw new BadParameterError('from', `cannot read "${fromText}" as a time (ISO 8601 with zone, epoch ms, "now" or "-6h")`);
-    if (from >= to) throw new BadParameterError('from', 'must be before "to"');
+    const { from, to } = parseTimeRange(fromText, toText, 3_600_000);
     let windowMs: number | undefined;
     if (window !== undefined) {
       windowMs = parseDuration(window);

@@ -8,6 +8,7 @@ export const systemRoutes: FastifyPluginAsync<{ store: TelemetryStore; directory
   app, { store, directory, registry },
 ) => {
   app.get('/healthz', {
+    config: { minRole: 'public' },
     schema: { summary: 'Liveness and readiness: the store answers and the broker is connected', tags: ['system'] },
   }, async (_request, reply) => {
     const checks: Record<string, string> = {};

@@ -18,7 +18,7 @@
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/logger.js';
-import { children, escapeXml, parseXml, path, text } from './xml.js';
+import { children, escapeXml, parseXml, path, text } from '../../lib/xml.js';
 
 export const WS_DISCOVERY_PORT = 3702;
 export const WS_DISCOVERY_MULTICAST_ADDRESS = '239.255.255.250';

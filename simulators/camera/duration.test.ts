@@ -1,6 +1,7 @@
 // xs:duration / dateTime parsing for PullMessages timeouts and subscription lifetimes.
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDuration, parseDuration, parseTerminationTime } from './duration.js';
+import { isoDuration } from '../../gateway/cameras/onvif-client.js';
+import { formatDateTime, parseDuration, parseTerminationTime } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -25,7 +26,9 @@ describe('termination times', () => {
   });
   it('formats as cameras do', () => {
     expect(formatDateTime(now + 123)).toBe('2026-01-15T21:00:00Z');
-    expect(formatDuration(1500)).toBe('PT1.5S');
-    expect(parseDuration(formatDuration(20_000))).toBe(20_000);
+  });
+  it('reads the sub-second durations the gateway writes', () => {
+    expect(parseDuration(isoDuration(1500))).toBe(1500);
+    expect(parseDuration(isoDuration(20_000))).toBe(20_000);
   });
 });

@@ -16,11 +16,6 @@ export function parseDuration(value: string): number | undefined {
   return Math.round(negative ? -ms : ms);
 }
 
-/** `PT60S`-style text for a whole number of milliseconds. */
-export function formatDuration(ms: number): string {
-  return `PT${Number((ms / 1000).toFixed(3))}S`;
-}
-
 /**
  * A termination time given either as a duration from now (`PT60S`) or an absolute xs:dateTime,
  * as WS-BaseNotification allows for InitialTerminationTime and Renew. Undefined if neither.

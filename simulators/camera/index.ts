@@ -1,6 +1,6 @@
 // The ONVIF camera simulator's public surface: the simulator, its faults and events, WS-Discovery
-// (responder, and a loopback probe for tests), the PullPoint client the gateway can reuse, and
-// the pure pieces (digest auth, WS-Security, scene) for tests.
+// (responder, and a loopback probe for tests), and the pure pieces (scene) for tests. Clients of
+// the simulator use the gateway's ONVIF client (gateway/cameras/soap.ts, pullpoint.ts).
 export { startCameraSimulator, type CameraSimulator, type CameraSimulatorOptions, type CameraRequestCounters } from './server.js';
 export { parseCameraFault, describeCameraFault, CAMERA_FAULT_SYNTAX, type CameraFault } from './faults.js';
 export { EVENT_TOPICS, type CameraEventKind, type NotificationMessage } from './event-broker.js';
@@ -19,17 +19,3 @@ export {
 export { renderScene, renderSnapshot, osdTimestamp } from './scene.js';
 export { probeCameras, parseProbeMatches, type ProbeMatch } from './discovery.js';
 export { probeLoopbackWithNodeOnvif } from './node-onvif-probe.js';
-export {
-  onvifSoapCall,
-  deviceClockOffsetMs,
-  createPullPointSubscription,
-  pullMessages,
-  renewSubscription,
-  unsubscribe,
-  readNotifications,
-  OnvifCallError,
-  type OnvifCallOptions,
-  type OnvifNotification,
-  type PullPointSubscription,
-  type PullMessagesResult,
-} from './pullpoint-client.js';

@@ -2,6 +2,7 @@
 // and event services, PullPoint subscription addresses, a Digest-protected snapshot URL), an
 // optional WS-Discovery responder, and faults on demand. It stands in for a Sharp Eyes dome so
 // the gateway (and node-onvif, as an independent client) can be tested without hardware.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from '../../lib/logger.js';
 import { listen } from '../../lib/net.js';
@@ -90,6 +91,8 @@ export interface CameraSimulator {
   raiseEvent(kind: CameraEventKind, active: boolean): void;
   readonly ptzState: PtzSnapshot;
   readonly requests: CameraRequestCounters;
+  /** SHA-256 (hex) of the last images served whole, newest last (at most 100): what a client must have received. */
+  readonly servedSnapshots: readonly string[];
   /** Live PullPoint subscriptions. */
   readonly subscriptions: number;
   close(): Promise<void>;
@@ -146,6 +149,11 @@ export async function startCameraSimulator(options: CameraSimulatorOptions = {})
   const snapshotSize = { width: options.snapshot?.width ?? 640, height: options.snapshot?.height ?? 360, quality: options.snapshot?.quality ?? 75 };
 
   let fault: CameraFault = { kind: 'none' };
+  const served: string[] = [];
+  const rememberServed = (jpeg: Buffer): void => {
+    served.push(createHash('sha256').update(jpeg).digest('hex'));
+    if (served.length > 100) served.shift();
+  };
   const counters: CameraRequestCounters = { soap: 0, byOperation: {}, soapFaults: 0, authFailures: 0, snapshots: 0, snapshotChallenges: 0, probesAnswered: 0 };
   const ptz = new PtzModel(clock());
   const events = new EventBroker({ clock, sourceToken: VIDEO_SOURCE_TOKEN });
@@ -233,6 +241,7 @@ export async function startCameraSimulator(options: CameraSimulatorOptions = {})
     }
     let jpeg = snapshotJpeg(clock());
     if (fault.kind === 'broken-snapshot') jpeg = truncateJpeg(jpeg);
+    else rememberServed(jpeg);
     counters.snapshots++;
     res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length, 'Cache-Control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : jpeg);
@@ -347,6 +356,9 @@ export async function startCameraSimulator(options: CameraSimulatorOptions = {})
     },
     get subscriptions() {
       return events.subscriptionCount;
+    },
+    get servedSnapshots() {
+      return [...served];
     },
     close: () =>
       (closing ??= (async () => {

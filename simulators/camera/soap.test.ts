@@ -1,7 +1,9 @@
-// SOAP request parsing (any prefixes, as clients write them) and fault envelopes.
+// SOAP request parsing (any prefixes, as clients write them) and fault envelopes, as the
+// gateway's client reads them.
 import { describe, expect, it } from 'vitest';
-import { faults, parseSoapRequest, readSoapFault, SoapFault, soapFaultEnvelope } from './soap.js';
-import { attr, parseXml, path, text } from './xml.js';
+import { readFault } from '../../gateway/cameras/soap.js';
+import { faults, parseSoapRequest, SoapFault, soapFaultEnvelope } from './soap.js';
+import { attr, parseXml, path, text } from '../../lib/xml.js';
 
 describe('parseSoapRequest', () => {
   it('finds the operation and payload whatever the prefixes (node-onvif style, default namespaces)', () => {
@@ -36,9 +38,9 @@ describe('parseSoapRequest', () => {
 });
 
 describe('soapFaultEnvelope', () => {
-  it('nests subcodes and carries the reason, readable by readSoapFault', () => {
+  it('nests subcodes and carries the reason, readable by the gateway', () => {
     const xml = soapFaultEnvelope(faults.invalidArg('ter:NoProfile', 'no such profile'));
-    expect(readSoapFault(parseXml(xml))).toEqual({ code: 'env:Sender', subcodes: ['ter:InvalidArgVal', 'ter:NoProfile'], reason: 'no such profile' });
+    expect(readFault(parseXml(xml))).toEqual({ code: 'env:Sender', subcodes: ['ter:InvalidArgVal', 'ter:NoProfile'], reason: 'no such profile' });
     expect(faults.actionNotSupported('X').httpStatus).toBe(500);
     expect(faults.notAuthorized().reason).toBe('Sender not Authorized');
   });

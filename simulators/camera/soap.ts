@@ -1,7 +1,7 @@
 // SOAP 1.2 envelopes and faults as ONVIF devices write them (ONVIF Core §5.11: sender faults go
 // out with HTTP 400, receiver faults with HTTP 500), and the parse of an incoming request into
 // its header, operation name and payload.
-import { child, elementNames, escapeXml, parseXml, path, XmlSyntaxError, type XmlElement, type XmlNode } from './xml.js';
+import { child, elementNames, escapeXml, parseXml, path, XmlSyntaxError, type XmlElement, type XmlNode } from '../../lib/xml.js';
 
 /** Namespace prefixes used in every envelope we write. */
 export const NS = {
@@ -90,19 +90,4 @@ export function parseSoapRequest(xml: string): SoapRequest {
   const [operation] = elementNames(body);
   if (body === undefined || operation === undefined) throw faults.wellFormed('the SOAP Body holds no operation');
   return { header: child(envelope, 'Header'), operation, payload: path(body, operation) ?? '' };
-}
-
-/** Reads a fault envelope (client side): code, subcodes and reason, or undefined if it is none. */
-export function readSoapFault(document: XmlElement): { code: string; subcodes: string[]; reason: string } | undefined {
-  const fault = path(document, 'Envelope', 'Body', 'Fault');
-  if (fault === undefined) return undefined;
-  const subcodes: string[] = [];
-  for (let sub = path(fault, 'Code', 'Subcode'); sub !== undefined; sub = child(sub, 'Subcode')) {
-    const value = child(sub, 'Value');
-    if (typeof value === 'string') subcodes.push(value);
-  }
-  const code = child(path(fault, 'Code'), 'Value');
-  const reason = path(fault, 'Reason', 'Text');
-  const reasonText = typeof reason === 'string' ? reason : typeof reason === 'object' ? String((reason as XmlElement)['#text'] ?? '') : '';
-  return { code: typeof code === 'string' ? code : '', subcodes, reason: reasonText };
 }

@@ -1,12 +1,9 @@
 // WS-Security UsernameToken with PasswordDigest, as ONVIF requires on every authenticated SOAP
-// call: Digest = Base64(SHA-1(nonce bytes + Created + password)). Pure: the verifier takes the
-// parsed header and the time; the builder is what a client (pullpoint-client.ts, the gateway)
-// puts in its requests.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { attr, path, text, type XmlNode } from './xml.js';
-
-const PASSWORD_DIGEST = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-const BASE64_BINARY = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary';
+// call: Digest = Base64(SHA-1(nonce bytes + Created + password)). The device side only: reading
+// the token from a request header and checking it, pure (it takes the parsed header and the
+// time). Clients build their tokens with the gateway's usernameToken (gateway/cameras/soap.ts).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { attr, path, text, type XmlNode } from '../../lib/xml.js';
 
 export interface Credentials {
   username: string;
@@ -75,18 +72,4 @@ export function verifyUsernameToken(token: UsernameToken | undefined, account: C
   // Checked after the digest so that a wrong password is reported as such whatever the clock says.
   if (Math.abs(createdMs - nowMs) > maxClockSkewMs) return { ok: false, reason: 'clock-skew' };
   return { ok: true, username: token.username };
-}
-
-/** The `<wsse:Security>` header element for a request (prefixes from soap.ts's NS). */
-export function usernameTokenXml(credentials: Credentials, nowMs: number, nonce: Buffer = randomBytes(16)): string {
-  const created = new Date(nowMs).toISOString();
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return (
-    '<wsse:Security env:mustUnderstand="1"><wsse:UsernameToken>' +
-    `<wsse:Username>${esc(credentials.username)}</wsse:Username>` +
-    `<wsse:Password Type="${PASSWORD_DIGEST}">${passwordDigest(nonce, created, credentials.password)}</wsse:Password>` +
-    `<wsse:Nonce EncodingType="${BASE64_BINARY}">${nonce.toString('base64')}</wsse:Nonce>` +
-    `<wsu:Created>${created}</wsu:Created>` +
-    '</wsse:UsernameToken></wsse:Security>'
-  );
 }

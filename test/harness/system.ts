@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSystem, type RunningSystem, type SimulatedSiteSpec } from '../../cli/system.js';
+import { startSystem, type RunningSystem, type SimulatedSiteSpec, type SystemOptions } from '../../cli/system.js';
 import { silentLogger } from '../../lib/logger.js';
 import type { HistorySeries, StoreConfig } from '../../store/index.js';
 
@@ -17,9 +17,13 @@ export function fastSite(site = 'jiejinkou', pollIntervalMs = 200): SimulatedSit
   };
 }
 
-export async function startTestSystem(store: StoreConfig | ((dir: string) => StoreConfig), sites = [fastSite()]): Promise<RunningSystem & { dataDir: string }> {
+export async function startTestSystem(
+  store: StoreConfig | ((dir: string) => StoreConfig),
+  sites = [fastSite()],
+  options: Partial<Omit<SystemOptions, 'store' | 'dataDir' | 'sites'>> = {},
+): Promise<RunningSystem & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-system-'));
-  const system = await startSystem({ store: typeof store === 'function' ? store(dataDir) : store, dataDir, logger: silentLogger(), sites });
+  const system = await startSystem({ logger: silentLogger(), ...options, store: typeof store === 'function' ? store(dataDir) : store, dataDir, sites });
   const close = system.close;
   return Object.assign(system, {
     dataDir,

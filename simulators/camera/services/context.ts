@@ -4,7 +4,7 @@
 import type { CameraIdentity, CameraUrls } from '../camera-model.js';
 import type { EventBroker } from '../event-broker.js';
 import type { PtzModel } from '../ptz-model.js';
-import type { XmlNode } from '../xml.js';
+import type { XmlNode } from '../../../lib/xml.js';
 
 export interface ServiceContext {
   /** The simulator clock at the request. */

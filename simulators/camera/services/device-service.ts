@@ -4,7 +4,7 @@
 // deployed in Sharp Eyes projects demands credentials for them, and the stricter behaviour is the
 // one a gateway must cope with.
 import { faults } from '../soap.js';
-import { children, escapeXml, text, type XmlNode } from '../xml.js';
+import { children, escapeXml, text, type XmlNode } from '../../../lib/xml.js';
 import type { ServiceContext, SoapService } from './context.js';
 
 function dateTimeXml(ms: number): string {

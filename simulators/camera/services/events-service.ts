@@ -6,7 +6,7 @@
 import { formatDateTime, parseDuration, parseTerminationTime } from '../duration.js';
 import { EVENT_TOPICS, TooManySubscriptionsError, UnknownSubscriptionError, type NotificationMessage } from '../event-broker.js';
 import { faults } from '../soap.js';
-import { children, escapeXml, path, text, type XmlNode } from '../xml.js';
+import { children, escapeXml, path, text, type XmlNode } from '../../../lib/xml.js';
 import type { ServiceContext, SoapService } from './context.js';
 
 const DEFAULT_TERMINATION_MS = 60_000;

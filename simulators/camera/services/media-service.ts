@@ -3,7 +3,7 @@
 // RTSP server behind the URIs: the gateway only hands them to viewers.
 import { MEDIA_PROFILES, PTZ_CONFIG_TOKEN, PTZ_NODE_TOKEN, VIDEO_SOURCE_CONFIG_TOKEN, VIDEO_SOURCE_TOKEN, type MediaProfile } from '../camera-model.js';
 import { faults } from '../soap.js';
-import { escapeXml, path, text, type XmlNode } from '../xml.js';
+import { escapeXml, path, text, type XmlNode } from '../../../lib/xml.js';
 import type { ServiceContext, SoapService } from './context.js';
 
 const GENERIC_PAN_TILT_POSITION = 'http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace';

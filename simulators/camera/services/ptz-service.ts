@@ -3,7 +3,7 @@
 import { PTZ_PRESETS } from '../camera-model.js';
 import { formatDateTime, parseDuration } from '../duration.js';
 import { faults } from '../soap.js';
-import { attr, escapeXml, path, text, type XmlNode } from '../xml.js';
+import { attr, escapeXml, path, text, type XmlNode } from '../../../lib/xml.js';
 import type { ServiceContext, SoapService } from './context.js';
 import { requireProfile } from './media-service.js';
 

@@ -1,4 +1,4 @@
-// XML in and out for the ONVIF simulator and its clients: a namespace-blind parse (prefixes
+// XML in and out for ONVIF (the gateway's camera client and the camera simulator): a namespace-blind parse (prefixes
 // differ between clients — `s:`, `SOAP-ENV:`, `env:`, default namespaces — and ONVIF element
 // names do not collide across the namespaces we read), small accessors over the parsed tree, and
 // escaping for the XML we write by hand.
