@@ -281,17 +281,42 @@ export const commandSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+export const alarmSeveritySchema = z.enum(['info', 'warning', 'major', 'critical']);
+export const alarmStateSchema = z.enum(['raised', 'acknowledged', 'cleared']);
+
+/**
+ * An alarm's state change, on `sb/v1/alarm/{site}/{device}`. Ingest publishes `raised`
+ * (also when the severity changes while active: same id, new severity) and `cleared`; the API
+ * publishes `acknowledged` (with `by` and `note`), which ingest records.
+ */
 export const alarmSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
+  /** Stable for one alarm from raise to clear. */
   id: z.string().min(1).max(128),
+  /** When this change happened (for a raise: the time of the reading that raised it). */
   ts: timestampSchema,
   site: idSchema,
+  /** The sensor device; for a gateway-offline alarm the gateway id. */
   device: idSchema,
+  gateway: idSchema.optional(),
+  /** The rule's id, e.g. `water-level` or `gas-lel`. */
   rule: z.string().min(1).max(128),
-  severity: z.enum(['info', 'warning', 'major', 'critical']),
-  state: z.enum(['raised', 'acknowledged', 'cleared']),
+  /** The reading field the rule watches, when it watches one. */
+  field: fieldNameSchema.optional(),
+  /** The rule kind: threshold, rate-of-rise, accumulation, stale, device-offline, gateway-offline. */
+  kind: z.string().max(64).optional(),
+  severity: alarmSeveritySchema,
+  /** The level's name as staff know it (e.g. "warning level", "guarantee level", "25 %LEL"). */
+  level: z.string().max(128).optional(),
+  state: alarmStateSchema,
   value: z.number().optional(),
+  threshold: z.number().optional(),
+  unit: z.string().max(32).optional(),
   message: z.string().max(2000),
+  /** When the alarm was first raised (kept through acknowledge and clear). */
+  raisedAt: timestampSchema.optional(),
+  /** When ingest received the reading that caused this change (for the latency metric). */
+  receivedAt: timestampSchema.optional(),
   by: z.string().max(128).optional(),
   note: z.string().max(2000).optional(),
 });
@@ -313,3 +338,5 @@ export type DeviceConfigInput = z.input<typeof deviceConfigSchema>;
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type Command = z.infer<typeof commandSchema>;
 export type Alarm = z.infer<typeof alarmSchema>;
+export type AlarmSeverity = z.infer<typeof alarmSeveritySchema>;
+export type AlarmState = z.infer<typeof alarmStateSchema>;
