@@ -145,6 +145,16 @@ export class SimulatedRegisterMap {
     for (const [point, value] of updates) this.written.set(point, value);
   }
 
+  /**
+   * Makes a point read `value` (engineering units) from now on, whatever its model says, or
+   * back to its model with `undefined`: a scenario (a river rising, a gas leak) scripted by a
+   * test or a demo. Not reachable over Modbus.
+   */
+  override(point: ProfilePoint, value: SimulatedValue | undefined): void {
+    if (value === undefined) this.written.delete(point);
+    else this.written.set(point, value);
+  }
+
   /** FC05/FC15: store coils written to `access: rw` coil points. */
   writeCoils(address: number, values: readonly boolean[]): void {
     const updates = values.map((value, i) => ({ point: this.writableCell('coil', address + i).whole!.point, value }));

@@ -87,6 +87,17 @@ describe('startModbusSimulator', () => {
     expect((await client.readDiscreteInputs(0, 1)).data[0]).toBe(false);
   });
 
+  it('serves a scripted value (a river rising) until handed back to the model, read-only points included', async () => {
+    const sim = await simulator({ profile: writable });
+    const client = await connect(sim);
+    sim.setValue('level', 3.42);
+    expect((await client.readHoldingRegisters(0x11, 1)).data).toEqual([342]);
+    expect(sim.valueAt('level', T0)).toBe(3.42);
+    sim.setValue('level', undefined);
+    expect((await client.readHoldingRegisters(0x11, 1)).data).toEqual([200]);
+    expect(() => sim.setValue('flow', 1)).toThrow(/profile writable has no point "flow"/);
+  });
+
   it('answers ILLEGAL DATA ADDRESS (2) for unmapped addresses, in every table', async () => {
     const client = await connect(await simulator());
     await expect(client.readHoldingRegisters(0, 3)).rejects.toMatchObject({ modbusCode: 2 });

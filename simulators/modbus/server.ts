@@ -55,6 +55,8 @@ export interface ModbusSimulator {
   valueAt(pointName: string, timeMs: number): SimulatedValue;
   /** The model's value before register resolution. */
   modelValueAt(pointName: string, timeMs: number): SimulatedValue;
+  /** Scripts the first device's point (engineering units) until changed; `undefined` returns it to its model. */
+  setValue(pointName: string, value: SimulatedValue | undefined): void;
   setFault(unit: number, fault: Fault): void;
   /** Connections accepted so far, and open now (tests: does the gateway keep or drop its link?). */
   readonly connections: { accepted: number; open: number };
@@ -139,6 +141,7 @@ export async function startModbusSimulator(options: ModbusSimulatorOptions): Pro
     bus,
     valueAt: (name, timeMs) => first.valueAt(name, timeMs),
     modelValueAt: (name, timeMs) => first.modelValueAt(name, timeMs),
+    setValue: (name, value) => first.setValue(name, value),
     setFault: (unit, fault) => bus.setFault(unit, fault),
     get connections() {
       return { accepted, open: sockets.size };

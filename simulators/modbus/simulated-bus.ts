@@ -27,6 +27,8 @@ export interface SimulatedDevice {
   valueAt(pointName: string, timeMs: number): SimulatedValue;
   /** The model's value before register resolution. */
   modelValueAt(pointName: string, timeMs: number): SimulatedValue;
+  /** Scripts the point's value (engineering units) until changed again; `undefined` hands it back to the model. */
+  setValue(pointName: string, value: SimulatedValue | undefined): void;
 }
 
 export interface SeenRequest {
@@ -68,6 +70,7 @@ function makeDevice(spec: SimulatedDeviceSpec): SimulatedDevice {
       return quantizedValue(point, map.valueOf(point, timeMs));
     },
     modelValueAt: (name, timeMs) => simulatedValue(pointNamed(name), seed, timeMs),
+    setValue: (name, value) => map.override(pointNamed(name), value),
   };
 }
 
