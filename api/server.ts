@@ -10,13 +10,21 @@ import type { Logger } from '../lib/logger.js';
 import { Counter, Histogram, getOrCreate, type Registry } from '../lib/metrics.js';
 import type { EventLogReader } from '../store/events/event-log.js';
 import type { SnapshotReader } from '../store/snapshots/index.js';
+import type { AlarmReader } from '../store/alarms/types.js';
 import type { TelemetryStore } from '../store/types.js';
+import type { Baselines } from './ecology/baselines.js';
+import { ecologyRoutes } from './ecology/routes.js';
 import { installAuth, type AuthOptions } from './auth.js';
+import { carbonRoutes, type CarbonOptions } from './carbon/routes.js';
 import type { CommandClient } from './command-client.js';
 import type { GatewayDirectory } from './gateway-directory.js';
+import type { AlarmPublisher } from './live/live-feed.js';
+import type { LiveHub } from './live/live-hub.js';
+import { alarmsRoutes } from './routes/alarms.js';
 import { camerasRoutes } from './routes/cameras.js';
 import { eventsRoutes } from './routes/events.js';
 import { gatewaysRoutes } from './routes/gateways.js';
+import { liveRoutes } from './routes/live.js';
 import { BadParameterError, readingsRoutes } from './routes/readings.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { systemRoutes } from './routes/system.js';
@@ -36,6 +44,14 @@ export interface ApiOptions {
   commandTimeoutMs?: number;
   /** Tokens and the anonymous role; default: no tokens, anonymous requests are viewers. */
   auth?: AuthOptions;
+  /** The live stream's hub (fed from the broker): serves GET /v1/live. */
+  live?: LiveHub;
+  /** The alarm store's read side serves /v1/alarms; acknowledging also needs the publisher. */
+  alarms?: { reader: AlarmReader; publisher?: AlarmPublisher; ackTimeoutMs?: number };
+  /** Baselines of the ecology summary (default: none configured). */
+  ecologyBaselines?: Baselines;
+  /** Carbon accounting: sources file and factor sets (default: built-in profile defaults and factor sets). */
+  carbon?: CarbonOptions;
 }
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
@@ -98,7 +114,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         title: 'Shaobing API',
         description: 'Readings, gateways, cameras, events and health of the Shaobing sensing network. '
           + 'Roles viewer < emergency < admin: send "Authorization: Bearer <token>"; without a token a request has the configured anonymous role. '
-          + 'Reading needs viewer; stream addresses, PTZ and capture need emergency.',
+          + 'Reading (and the live stream) needs viewer; stream addresses, PTZ, capture and acknowledging alarms need emergency.',
         version: options.version ?? '0.1.0',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -108,12 +124,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(readingsRoutes, { store: options.store });
+  await app.register(ecologyRoutes, { store: options.store, baselines: options.ecologyBaselines });
   await app.register(gatewaysRoutes, { directory: options.directory });
   if (options.snapshots) {
     await app.register(camerasRoutes, { directory: options.directory, snapshots: options.snapshots, commands: options.commands, commandTimeoutMs: options.commandTimeoutMs });
     await app.register(snapshotsRoutes, { snapshots: options.snapshots });
   }
   if (options.events) await app.register(eventsRoutes, { events: options.events });
+  if (options.live) await app.register(liveRoutes, { hub: options.live });
+  if (options.alarms) await app.register(alarmsRoutes, options.alarms);
+  await app.register(carbonRoutes, { store: options.store, carbon: options.carbon });
   await app.register(systemRoutes, { store: options.store, directory: options.directory, registry: options.registry });
   return app;
 }

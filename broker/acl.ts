@@ -37,13 +37,16 @@ export const PERMISSIONS: Readonly<Record<AccountRole, Record<AclAction, Partial
     publish: { telemetry: OWN, status: OWN_RETAINED, event: OWN, snapshot: OWN },
     subscribe: { config: OWN, command: OWN },
   },
+  // Ingest publishes alarms and asks cameras to photograph them (capture); it reads the
+  // acknowledgements the api publishes on the alarm topics.
   ingest: {
-    publish: { alarm: ANY },
-    subscribe: { telemetry: ANY, status: ANY, event: ANY, snapshot: ANY },
+    publish: { alarm: ANY, command: ANY },
+    subscribe: { telemetry: ANY, status: ANY, event: ANY, snapshot: ANY, alarm: ANY },
   },
   api: {
-    publish: { config: ANY_RETAINED, command: ANY },
-    subscribe: { status: ANY, event: ANY, alarm: ANY },
+    publish: { config: ANY_RETAINED, command: ANY, alarm: ANY },
+    // telemetry: the live stream (GET /v1/live) fans readings out to dashboards.
+    subscribe: { status: ANY, event: ANY, alarm: ANY, telemetry: ANY },
   },
 };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadBackendConfig } from './backend-config.js';
+import { alarmStorePath, loadBackendConfig } from './backend-config.js';
 
 describe('backend configuration', () => {
   it('defaults to the embedded SQLite store on loopback', () => {
@@ -11,6 +11,10 @@ describe('backend configuration', () => {
     expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], anonymousRole: 'viewer', commandTimeoutMs: 10_000 });
     expect(config.snapshots).toEqual({ maxAgeDays: 30, maxBytes: 10 * 1024 ** 3, retentionIntervalS: 600 });
     expect(config.events).toEqual({ maxAgeDays: 90 });
+    expect(config.alarms).toEqual({ maxAgeDays: 365 });
+    expect(alarmStorePath(config)).toBe('data/alarms.db');
+    const alarms = loadBackendConfig(undefined, { SB_ALARM_RULES: '/etc/shaobing/alarm-rules.yaml', SB_ALARM_STORE: '/var/lib/shaobing/alarms.db', SB_ALARM_MAX_AGE_DAYS: '730' });
+    expect(alarms.alarms).toEqual({ rulesFile: '/etc/shaobing/alarm-rules.yaml', storePath: '/var/lib/shaobing/alarms.db', maxAgeDays: 730 });
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
   });
 
@@ -38,6 +42,7 @@ describe('backend configuration', () => {
     [{ SB_API_ANONYMOUS_ROLE: 'guest' }, /setting api.anonymousRole \(SB_API_ANONYMOUS_ROLE\)/],
     [{ SB_SNAPSHOT_MAX_BYTES: '1000' }, /setting snapshots.maxBytes \(SB_SNAPSHOT_MAX_BYTES\): at least 1 MiB/],
     [{ SB_SNAPSHOT_MAX_AGE_DAYS: '0' }, /setting snapshots.maxAgeDays \(SB_SNAPSHOT_MAX_AGE_DAYS\)/],
+    [{ SB_ALARM_MAX_AGE_DAYS: '-1' }, /setting alarms.maxAgeDays \(SB_ALARM_MAX_AGE_DAYS\)/],
     [{ SB_EVENT_MAX_AGE_DAYS: 'forever' }, /SB_EVENT_MAX_AGE_DAYS="forever": expected a number/],
   ])('refuses %j naming the setting', (env, message) => {
     expect(() => loadBackendConfig(undefined, env)).toThrow(message);

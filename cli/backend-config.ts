@@ -56,6 +56,20 @@ export const backendConfigSchema = z.strictObject({
     path: z.string().min(1).optional(),
     maxAgeDays: z.number().positive().max(36_500).default(90),
   }).prefault({}),
+  // The alarm store is written by ingest and read by the api (same host, same path).
+  alarms: z.strictObject({
+    /** YAML rules (docs/alarms.md); without it: the profiles' alarm hints plus device- and gateway-offline rules. */
+    rulesFile: z.string().min(1).optional(),
+    storePath: z.string().min(1).optional(),
+    /** Device profiles whose alarm hints become default rules (default: the bundled device-profiles/). */
+    profilesDir: z.string().min(1).optional(),
+    /** Cleared alarms are kept this long. */
+    maxAgeDays: z.number().positive().max(36_500).default(365),
+  }).prefault({}),
+  // Read by the api at start: baselines of the ecology summary (docs/ecology.md).
+  ecology: z.strictObject({
+    baselinesFile: z.string().min(1).optional(),
+  }).prefault({}),
   api: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: port.default(8080),
@@ -63,6 +77,11 @@ export const backendConfigSchema = z.strictObject({
     tokens: z.array(apiTokenSchema).default([]),
     anonymousRole: anonymousRoleSchema.default('viewer'),
     commandTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+  }).prefault({}),
+  carbon: z.strictObject({
+    sourcesFile: z.string().min(1).optional(),
+    factorsDir: z.string().min(1).optional(),
+    defaultFactorSet: z.string().min(1).optional(),
   }).prefault({}),
 });
 
@@ -98,6 +117,14 @@ export const BACKEND_ENV: EnvBinding[] = [
   { env: 'SB_SNAPSHOT_MAX_BYTES', path: 'snapshots.maxBytes', type: 'number' },
   { env: 'SB_EVENT_LOG_PATH', path: 'events.path' },
   { env: 'SB_EVENT_MAX_AGE_DAYS', path: 'events.maxAgeDays', type: 'number' },
+  { env: 'SB_ECOLOGY_BASELINES', path: 'ecology.baselinesFile' },
+  { env: 'SB_CARBON_SOURCES', path: 'carbon.sourcesFile' },
+  { env: 'SB_CARBON_FACTORS_DIR', path: 'carbon.factorsDir' },
+  { env: 'SB_CARBON_FACTOR_SET', path: 'carbon.defaultFactorSet' },
+  { env: 'SB_ALARM_RULES', path: 'alarms.rulesFile' },
+  { env: 'SB_ALARM_STORE', path: 'alarms.storePath' },
+  { env: 'SB_ALARM_PROFILES_DIR', path: 'alarms.profilesDir' },
+  { env: 'SB_ALARM_MAX_AGE_DAYS', path: 'alarms.maxAgeDays', type: 'number' },
 ];
 
 /** Where ingest writes and the api reads snapshots and events (defaults under dataDir). */
@@ -106,6 +133,11 @@ export function cameraDataPaths(config: BackendConfig): { snapshotDir: string; e
     snapshotDir: config.snapshots.dir ?? `${config.dataDir}/snapshots`,
     eventLogPath: config.events.path ?? `${config.dataDir}/events.db`,
   };
+}
+
+/** Where ingest writes and the api reads the alarm store (default {dataDir}/alarms.db). */
+export function alarmStorePath(config: BackendConfig): string {
+  return config.alarms.storePath ?? `${config.dataDir}/alarms.db`;
 }
 
 export function loadBackendConfig(file?: string, env: NodeJS.ProcessEnv = process.env): BackendConfig {

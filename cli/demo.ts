@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
+import { loadBaselinesFile } from '../api/ecology/baselines.js';
 import type { BackendConfig } from './backend-config.js';
 import { untilSignal } from './services.js';
 import { DEMO_SITES, startSystem } from './system.js';
@@ -20,7 +21,8 @@ export async function runDemo(config: BackendConfig): Promise<void> {
 
   const system = await startSystem({
     store, dataDir, logger: fileLogger, apiPort: config.api.port, brokerPort: 0,
-    apiTokens: config.api.tokens, anonymousRole: config.api.anonymousRole, commandTimeoutMs: config.api.commandTimeoutMs,
+    apiTokens: config.api.tokens, anonymousRole: config.api.anonymousRole, commandTimeoutMs: config.api.commandTimeoutMs, carbon: config.carbon,
+    ecologyBaselines: config.ecology.baselinesFile ? loadBaselinesFile(config.ecology.baselinesFile) : undefined,
   });
   const devices = DEMO_SITES.flatMap((s) => s.devices.map((d) => `${s.site}/${s.gateway}/${d.id} (${d.profile})`));
   const cameras = system.sites.flatMap((s) => [...s.cameras].map(([id, sim]) => `${s.spec.site}/${s.spec.gateway}/${id} "${sim.name}" at ${sim.xaddr}`));

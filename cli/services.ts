@@ -4,16 +4,21 @@ import path from 'node:path';
 import { AccountStore, loadAccounts, startBroker } from '../broker/index.js';
 import { buildApi } from '../api/server.js';
 import { loadTokensFile } from '../api/auth.js';
+import { loadBaselinesFile } from '../api/ecology/baselines.js';
 import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory } from '../api/gateway-directory.js';
+import { connectLiveFeed } from '../api/live/live-feed.js';
+import { LiveHub } from '../api/live/live-hub.js';
+import { startAlarmSide } from '../ingest/alarms/start-alarms.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { startIngest } from '../ingest/service.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createRegistry } from '../lib/metrics.js';
+import { AlarmStoreReader } from '../store/alarms/alarm-store.js';
 import { EventLog, EventLogReader } from '../store/events/event-log.js';
 import { createStore } from '../store/index.js';
 import { SnapshotReader, SnapshotStore } from '../store/snapshots/index.js';
-import { cameraDataPaths, type BackendConfig } from './backend-config.js';
+import { alarmStorePath, cameraDataPaths, type BackendConfig } from './backend-config.js';
 
 const DAY_MS = 86_400_000;
 
@@ -67,17 +72,27 @@ export async function runIngest(config: BackendConfig): Promise<void> {
     retentionIntervalMs: config.snapshots.retentionIntervalS * 1000, logger,
   });
   const events = new EventLog(eventLogPath, { maxAgeMs: config.events.maxAgeDays * DAY_MS, logger });
+  const registry = createRegistry();
+  // A bad rules file at start stops ingest here, with every problem named.
+  const alarms = await startAlarmSide({
+    mqtt: { ...mqttLogin(config, 'ingest'), clientId: `${config.ingest.clientId}-alarms` },
+    storePath: alarmStorePath(config), maxAgeMs: config.alarms.maxAgeDays * DAY_MS,
+    rules: { rulesFile: config.alarms.rulesFile, profilesDir: config.alarms.profilesDir }, logger: logger.child({ service: 'alarms' }), registry,
+  });
+  // SIGHUP reloads the alarm rules (a bad file keeps the rules in force and is logged).
+  process.on('SIGHUP', () => void alarms.service.reload('SIGHUP'));
   const ingest = startIngest({
     mqtt: { ...mqttLogin(config, 'ingest'), clientId: config.ingest.clientId },
-    store, deadLetters, snapshots, events, logger, registry: createRegistry(),
+    store, deadLetters, snapshots, events, alarms: alarms.service, logger, registry,
     maxBatchSamples: config.ingest.maxBatchSamples, maxBatchDelayMs: config.ingest.maxBatchDelayMs,
   });
   await ingest.ready;
   // Retention once at start (also sweeps files a crash left without an index row), then on its timer.
   void snapshots.enforceRetention().catch((err: Error) => logger.error({ err: err.message }, 'snapshot retention failed'));
-  logger.info({ store: store.kind, snapshotDir, eventLogPath }, 'ingest running');
+  logger.info({ store: store.kind, snapshotDir, eventLogPath, alarmStore: alarms.store.file, alarmRules: alarms.service.stats().rules }, 'ingest running');
   await runUntilSignal(logger, async () => {
     await ingest.close();
+    await alarms.close();
     await store.close();
     await snapshots.close();
     events.close();
@@ -90,6 +105,7 @@ export async function runApi(config: BackendConfig): Promise<void> {
   const store = createStore(config.store, logger);
   await store.init();
   const tokens = [...config.api.tokens, ...(config.api.tokensFile ? loadTokensFile(config.api.tokensFile) : [])];
+  const ecologyBaselines = config.ecology.baselinesFile ? loadBaselinesFile(config.ecology.baselinesFile) : undefined;
   const login = mqttLogin(config, 'api');
   const directory = connectGatewayDirectory({ ...login, clientId: `shaobing-api-${process.pid}` }, logger);
   const commands = connectCommandClient({ ...login, clientId: `shaobing-api-${process.pid}-commands`, timeoutMs: config.api.commandTimeoutMs }, logger);
@@ -97,18 +113,26 @@ export async function runApi(config: BackendConfig): Promise<void> {
   const { snapshotDir, eventLogPath } = cameraDataPaths(config);
   const snapshots = new SnapshotReader(snapshotDir);
   const events = new EventLogReader(eventLogPath);
+  const alarmReader = new AlarmStoreReader(alarmStorePath(config));
+  const registry = createRegistry();
+  const liveHub = new LiveHub({ registry });
+  const liveFeed = connectLiveFeed({ ...login, clientId: `shaobing-api-${process.pid}-live` }, liveHub, logger, registry);
   const api = await buildApi({
-    store, directory, registry: createRegistry(), logger, snapshots, events, commands,
-    commandTimeoutMs: config.api.commandTimeoutMs, auth: { tokens, anonymousRole: config.api.anonymousRole },
+    store, directory, registry, logger, snapshots, events, commands,
+    commandTimeoutMs: config.api.commandTimeoutMs, auth: { tokens, anonymousRole: config.api.anonymousRole }, ecologyBaselines, carbon: config.carbon,
+    live: liveHub, alarms: { reader: alarmReader, publisher: liveFeed },
   });
   await api.listen({ host: config.api.host, port: config.api.port });
   logger.info({ url: `http://${config.api.host}:${config.api.port}`, tokens: tokens.length, anonymousRole: config.api.anonymousRole, snapshotDir, eventLogPath }, 'api listening');
   await runUntilSignal(logger, async () => {
     await api.close();
+    liveHub.close();
+    await liveFeed.close();
     await commands.close();
     await directory.close();
     snapshots.close();
     events.close();
+    alarmReader.close();
     await store.close();
   });
 }

@@ -7,10 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
 import { registerBrokerMetrics } from '../broker/metrics.js';
 import { buildApi } from '../api/server.js';
+import type { CarbonOptions } from '../api/carbon/routes.js';
 import { generateToken, hashToken, type AnonymousRole, type ApiToken, type Role } from '../api/auth.js';
+import type { Baselines } from '../api/ecology/baselines.js';
 import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory, type GatewayDirectory } from '../api/gateway-directory.js';
+import { connectLiveFeed } from '../api/live/live-feed.js';
+import { LiveHub, type LiveHubOptions } from '../api/live/live-hub.js';
 import { startGateway, loadProfileLibrary, defaultProfilesDir, type Gateway, type DeviceProfile } from '../gateway/index.js';
+import type { AlarmService } from '../ingest/alarms/alarm-service.js';
+import { startAlarmSide } from '../ingest/alarms/start-alarms.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { startIngest, type IngestService } from '../ingest/service.js';
 import type { Logger } from '../lib/logger.js';
@@ -18,6 +24,7 @@ import { createRegistry, type Registry } from '../lib/metrics.js';
 import { startCameraSimulator, type CameraSimulator } from '../simulators/camera/index.js';
 import { startModbusSimulator, type ModbusSimulator } from '../simulators/modbus/index.js';
 import { createStore, type StoreConfig, type TelemetryStore } from '../store/index.js';
+import { AlarmStoreReader, type AlarmStore } from '../store/alarms/alarm-store.js';
 import { EventLog, EventLogReader } from '../store/events/event-log.js';
 import { SnapshotReader, SnapshotStore } from '../store/snapshots/index.js';
 
@@ -69,6 +76,17 @@ export interface SystemOptions {
   /** Snapshot retention (defaults: 30 days, 10 GiB); the directory is {dataDir}/snapshots. */
   snapshotMaxAgeMs?: number;
   snapshotMaxBytes?: number;
+  /** Alarm rules file (watched for changes); else `alarmRules` (YAML text); else the default rules. */
+  alarmRulesFile?: string;
+  alarmRules?: string;
+  /** Baselines of the ecology summary (default: none). */
+  ecologyBaselines?: Baselines;
+  /** Carbon accounting sources file and factor sets (default: built-in). */
+  carbon?: CarbonOptions;
+  /** Live stream limits (ring, per-client queue, heartbeat); defaults in api/live/live-hub.ts. */
+  live?: Omit<LiveHubOptions, 'registry'>;
+  /** How long POST /v1/alarms/:id/ack waits for ingest to record it (default 5 s). */
+  alarmAckTimeoutMs?: number;
 }
 
 export interface RunningSite {
@@ -90,13 +108,18 @@ export interface RunningSystem {
   /** The snapshot store ingest writes ({dataDir}/snapshots) and the event log ({dataDir}/events.db). */
   snapshots: SnapshotStore;
   events: EventLog;
+  /** The alarm store ingest writes ({dataDir}/alarms.db; an AlarmReader too) and the alarm service (rules reload, stats). */
+  alarmStore: AlarmStore;
+  alarms: AlarmService;
+  /** The API's live-stream hub (GET /v1/live): its stats() for tests. */
+  liveHub: LiveHub;
   /** Bearer tokens made up for this run, one per role (their hashes live only in this process). */
   apiTokens: Record<Role, string>;
   /** Credentials of a service account, for tests that publish as a trusted client. */
   serviceLogin: { username: string; password: string };
   /** Adds a gateway account (for tests that connect their own gateway client). */
   addGatewayAccount(site: string, gateway: string): Promise<{ username: string; password: string }>;
-  /** Stops ingest with its snapshot store and event log, and starts them again from disk (same MQTT session). */
+  /** Stops ingest with its snapshot store, event log and alarm service, and starts them again from disk (same MQTT sessions). */
   restartIngest(): Promise<void>;
   close(): Promise<void>;
 }
@@ -150,12 +173,26 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         clock, logger: logger.child({ service: 'snapshots' }),
       });
       const events = new EventLog(path.join(dataDir, 'events.db'), { clock, logger: logger.child({ service: 'events' }) });
+      let alarmSide;
+      try {
+        alarmSide = await startAlarmSide({
+          mqtt: { url: broker.url, ...ingestLogin, clientId: 'shaobing-ingest-alarms' },
+          storePath: path.join(dataDir, 'alarms.db'), rules: { rulesFile: options.alarmRulesFile, rulesText: options.alarmRules },
+          clock, registry, logger: logger.child({ service: 'alarms' }),
+        });
+      } catch (err) {
+        await snapshots.close();
+        events.close();
+        throw err;
+      }
+      const alarms = alarmSide;
       const ingest = startIngest({
         mqtt: { url: broker.url, ...ingestLogin, clientId: 'shaobing-ingest' },
-        store, deadLetters, snapshots, events, registry, logger: logger.child({ service: 'ingest' }),
+        store, deadLetters, snapshots, events, alarms: alarms.service, registry, logger: logger.child({ service: 'ingest' }),
       });
       const stop = async () => {
         await ingest.close();
+        await alarms.close();
         await snapshots.close();
         events.close();
       };
@@ -165,7 +202,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         await stop();
         throw err;
       }
-      return { ingest, snapshots, events, stop };
+      return { ingest, snapshots, events, alarmStore: alarms.store, alarms: alarms.service, stop };
     };
     let ingestSide = await startIngestSide();
     cleanups.push(() => ingestSide.stop());
@@ -181,6 +218,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     cleanups.push(() => snapshotReader.close());
     const eventReader = new EventLogReader(events.file);
     cleanups.push(() => eventReader.close());
+    const liveHub = new LiveHub({ ...options.live, registry });
+    cleanups.push(() => liveHub.close());
+    const liveFeed = connectLiveFeed({ url: broker.url, ...apiLogin, clientId: 'shaobing-api-live' }, liveHub, logger.child({ service: 'api' }), registry);
+    cleanups.push(() => liveFeed.close());
+    await liveFeed.ready;
+    // The API reads the alarm store read-only, as `shaobing api` does from another process.
+    const alarmReader = new AlarmStoreReader(ingestSide.alarmStore.file);
+    cleanups.push(() => alarmReader.close());
     const apiTokens = { viewer: generateToken(), emergency: generateToken(), admin: generateToken() };
     const tokens: ApiToken[] = [
       ...(Object.entries(apiTokens) as Array<[Role, string]>).map(([role, token]) => ({ name: `system-${role}`, role, sha256: hashToken(token) })),
@@ -189,7 +234,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const api = await buildApi({
       store, directory, registry, logger: logger.child({ service: 'api' }),
       snapshots: snapshotReader, events: eventReader, commands, commandTimeoutMs: options.commandTimeoutMs,
-      auth: { tokens, anonymousRole: options.anonymousRole ?? 'viewer' },
+      auth: { tokens, anonymousRole: options.anonymousRole ?? 'viewer' }, ecologyBaselines: options.ecologyBaselines, carbon: options.carbon,
+      live: liveHub, alarms: { reader: alarmReader, publisher: liveFeed, ackTimeoutMs: options.alarmAckTimeoutMs },
     });
     cleanups.push(() => api.close());
     await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 });
@@ -237,6 +283,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const running: RunningSystem = {
       apiUrl, brokerUrl: broker.url, store, broker, ingest: ingestSide.ingest, api, sites: runningSites, deadLetters, snapshots, events, apiTokens,
+      alarmStore: ingestSide.alarmStore, alarms: ingestSide.alarms, liveHub,
       serviceLogin: apiLogin,
       addGatewayAccount: async (site, gateway) => {
         const username = `${site}.${gateway}`;
@@ -247,7 +294,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       restartIngest: async () => {
         await ingestSide.stop();
         ingestSide = await startIngestSide();
-        Object.assign(running, { ingest: ingestSide.ingest, snapshots: ingestSide.snapshots, events: ingestSide.events });
+        Object.assign(running, {
+          ingest: ingestSide.ingest, snapshots: ingestSide.snapshots, events: ingestSide.events, alarmStore: ingestSide.alarmStore, alarms: ingestSide.alarms,
+        });
       },
       close,
     };

@@ -7,7 +7,7 @@
 // acknowledged only once all of it is durable.
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  MAX_TELEMETRY_BYTES, decodeJson, decodeSnapshot, eventSchema, filters, parseTopic, telemetrySchema,
+  MAX_TELEMETRY_BYTES, decodeJson, decodeSnapshot, eventSchema, filters, parseTopic, telemetrySchema, type GatewayEvent,
 } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
@@ -37,6 +37,16 @@ export interface IngestOptions {
   snapshots?: SnapshotStore;
   /** Takes gateway events (`filters.allEvents`) into this log; without it ingest does not subscribe to them. */
   events?: EventLog;
+  /** Alarm evaluation (ingest/alarms/alarm-service.ts): fed what is durably stored, before its message is acked. */
+  alarms?: IngestAlarmFeed;
+}
+
+/** What ingest hands the alarm service. Must not throw: it runs between a write and its ack. */
+export interface IngestAlarmFeed {
+  /** Telemetry (and camera state) samples now in the store; `receivedAt`: when their message arrived. */
+  samplesStored(samples: readonly StoredSample[], receivedAt: number): void;
+  /** A gateway event now in the event log (device-online/offline feed gateway health). */
+  eventStored(source: { site: string; gateway: string; device: string }, event: GatewayEvent): void;
 }
 
 /** Largest event payload accepted (events are small JSON). */
@@ -121,12 +131,13 @@ export function startIngest(options: IngestOptions): IngestService {
     onMessage: ({ topic, payload, ack }) => {
       counts.received++;
       metrics.received.inc();
+      const receivedAt = Date.now();
       const parsed = parseTopic(topic);
       if (!parsed || parsed.kind !== 'gateway' || parsed.channel !== 'telemetry' || !parsed.device) {
         if (parsed?.kind === 'gateway' && parsed.device) {
           const source = { site: parsed.site, gateway: parsed.gateway, camera: parsed.device };
           if (parsed.channel === 'snapshot' && snapshots) return takeSnapshot(snapshots, source, topic, payload, ack);
-          if (parsed.channel === 'event' && events) return takeEvent(events, source, topic, payload, ack);
+          if (parsed.channel === 'event' && events) return takeEvent(events, source, topic, payload, ack, receivedAt);
         }
         deadLetter(topic, payload, 'topic', `topic "${topic}" is not a v1 telemetry, snapshot or event topic`);
         ack();
@@ -140,11 +151,16 @@ export function startIngest(options: IngestOptions): IngestService {
         return 0;
       }
       const samples = toStoredSamples({ site: parsed.site, gateway: parsed.gateway, device: parsed.device }, decoded.value);
-      batcher.add({ topic, payload, samples, ack });
+      batcher.add({ topic, payload, samples, ack, ...feedAlarms(samples, receivedAt) });
       metrics.pending.set(batcher.pending);
       return samples.length;
     },
   });
+
+  const alarms = options.alarms;
+  function feedAlarms(samples: StoredSample[], receivedAt: number): { written?: () => void } {
+    return alarms ? { written: () => alarms.samplesStored(samples, receivedAt) } : {};
+  }
 
   /** Retries a write to the snapshot store or event log until it succeeds; undefined if ingest stops first (the message stays un-acked). */
   async function durably<T>(target: 'snapshots' | 'events', write: () => T | Promise<T>): Promise<T | undefined> {
@@ -190,7 +206,7 @@ export function startIngest(options: IngestOptions): IngestService {
     return Math.ceil(payload.length / 1024);
   }
 
-  function takeEvent(log: EventLog, source: { site: string; gateway: string; camera: string }, topic: string, payload: Buffer, ack: () => void): number {
+  function takeEvent(log: EventLog, source: { site: string; gateway: string; camera: string }, topic: string, payload: Buffer, ack: () => void, receivedAt: number): number {
     const decoded = decodeJson(eventSchema, payload, MAX_EVENT_BYTES);
     let problem: string | undefined;
     let sample: StoredSample | undefined;
@@ -213,7 +229,8 @@ export function startIngest(options: IngestOptions): IngestService {
         counts.eventsStored++;
         metrics.events.inc();
       }
-      if (sample) batcher.add({ topic, payload, samples: [sample], ack });
+      alarms?.eventStored({ site: source.site, gateway: source.gateway, device: source.camera }, event);
+      if (sample) batcher.add({ topic, payload, samples: [sample], ack, ...feedAlarms([sample], receivedAt) });
       else ack();
     });
     return 1;

@@ -77,6 +77,26 @@ describe('WriteBatcher', () => {
     expect(acked).toEqual(['a', 'b', 'c']);
   });
 
+  it('tells each written message so just before its ack (alarm evaluation), never a refused one', async () => {
+    const log: string[] = [];
+    const tracked = (id: string, device: string): PendingMessage => ({
+      ...message(id, [sample(device, 1, 1)], log), written: () => log.push(`written ${id}`),
+    });
+    const batcher = new WriteBatcher({
+      write: async (samples) => {
+        if (samples.some((s) => s.device === 'bad')) throw new RejectedWriteError('field type conflict');
+      },
+      reject: () => undefined,
+      logger: silentLogger(), maxBatchSamples: 10, maxDelayMs: 1,
+    });
+    batcher.add(tracked('a', 'good-1'));
+    await batcher.drain();
+    batcher.add(tracked('b', 'bad'));
+    batcher.add(tracked('c', 'good-2'));
+    await batcher.drain();
+    expect(log).toEqual(['written a', 'a', 'b', 'written c', 'c']);
+  });
+
   it('close() stops retrying and leaves the messages un-acked for redelivery', async () => {
     const acked: string[] = [];
     let attempts = 0;

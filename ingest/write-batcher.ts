@@ -12,6 +12,8 @@ export interface PendingMessage {
   topic: string;
   payload: Buffer;
   samples: StoredSample[];
+  /** Called once the samples are in the store, just before ack (the alarm engine evaluates stored data only). */
+  written?(): void;
   ack(): void;
 }
 
@@ -125,7 +127,10 @@ export class WriteBatcher {
       await this.isolateRejected(batch, err);
       return;
     }
-    for (const message of batch) message.ack();
+    for (const message of batch) {
+      message.written?.();
+      message.ack();
+    }
     this.options.onWritten?.(samples.length, batch.length, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
@@ -139,6 +144,7 @@ export class WriteBatcher {
     for (const message of batch) {
       try {
         await this.options.write(message.samples);
+        message.written?.();
       } catch (err) {
         if (!(err instanceof RejectedWriteError)) throw err; // an outage mid-way: retry from the caller
         this.options.reject(message, `store refused the data: ${err.message}`);

@@ -1,6 +1,7 @@
 // The HTTP API over a real store and broker: parameters, errors that name the
 // parameter, aggregation through the API, OpenAPI docs, health and metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../lib/wait.js';
 import { getJson, startTestSystem } from './harness/system.js';
 
 const T0 = Date.UTC(2026, 0, 15, 0, 0, 0); // a January night in Tongjiang
@@ -71,10 +72,10 @@ describe('API', () => {
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths).sort()).toEqual([
-      '/healthz', '/metrics', '/v1/cameras', '/v1/cameras/{site}/{gateway}/{camera}', '/v1/cameras/{site}/{gateway}/{camera}/capture',
+      '/healthz', '/metrics', '/v1/alarms', '/v1/alarms/history', '/v1/alarms/{id}', '/v1/alarms/{id}/ack', '/v1/cameras', '/v1/cameras/{site}/{gateway}/{camera}', '/v1/cameras/{site}/{gateway}/{camera}/capture',
       '/v1/cameras/{site}/{gateway}/{camera}/ptz', '/v1/cameras/{site}/{gateway}/{camera}/snapshots',
       '/v1/cameras/{site}/{gateway}/{camera}/snapshots/latest', '/v1/cameras/{site}/{gateway}/{camera}/stream',
-      '/v1/events', '/v1/gateways', '/v1/readings/history', '/v1/readings/latest', '/v1/snapshots/{sha256}',
+      '/v1/carbon/emissions', '/v1/carbon/factor-sets', '/v1/ecology/aqi', '/v1/ecology/summary', '/v1/events', '/v1/gateways', '/v1/live', '/v1/readings/history', '/v1/readings/latest', '/v1/snapshots/{sha256}',
     ]);
     const html = await fetch(`${system.apiUrl}/docs/`);
     expect(html.status).toBe(200);
@@ -91,7 +92,11 @@ describe('API', () => {
   });
 
   it('gateways: online with device health from the retained status', async () => {
-    const { body } = await getJson<{ gateways: Array<Record<string, unknown>> }>(`${system.apiUrl}/v1/gateways?site=jiejinkou`);
+    // The gateway publishes its first status with device health after its first polls: wait for it.
+    const body = await waitFor(async () => {
+      const { body: found } = await getJson<{ gateways: Array<Record<string, unknown>> }>(`${system.apiUrl}/v1/gateways?site=jiejinkou`);
+      return found.gateways.length > 0 && found.gateways.every((g) => g.devices !== undefined) && found;
+    }, { what: 'the gateway\'s status with its devices' });
     expect(body.gateways).toEqual([expect.objectContaining({
       site: 'jiejinkou', gateway: 'gw-01', state: 'online',
       devices: { 'th-1': expect.objectContaining({ online: expect.any(Boolean) }), 'pm-1': expect.objectContaining({ online: expect.any(Boolean) }) },

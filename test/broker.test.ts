@@ -274,12 +274,13 @@ describe('retained status and last will', () => {
 });
 
 describe('service accounts', () => {
-  it('ingest reads gateway data, not config or commands, and publishes alarms', async () => {
+  it('ingest reads gateway data and alarm acknowledgements, not config or commands, and publishes alarms and capture commands', async () => {
     const ingest = await connect(broker.url, users.ingest);
     expect(await subscribe(ingest, [
       'sb/v1/gw/+/+/telemetry/+', 'sb/v1/gw/+/+/status', 'sb/v1/gw/+/+/event/+', 'sb/v1/gw/+/+/snapshot/+', 'sb/v1/gw/tj-east/gw-1/telemetry/meter-1',
-    ])).toEqual([1, 1, 1, 1, 1]);
-    for (const filter of ['sb/v1/gw/+/+/config', 'sb/v1/gw/+/+/command', 'sb/v1/#', '#', 'sb/v1/gw/+/+/+', 'sb/v1/alarm/+/+']) {
+      'sb/v1/alarm/+/+',
+    ])).toEqual([1, 1, 1, 1, 1, 1]);
+    for (const filter of ['sb/v1/gw/+/+/config', 'sb/v1/gw/+/+/command', 'sb/v1/#', '#', 'sb/v1/gw/+/+/+']) {
       expect(await subscribe(ingest, [filter]), filter).toEqual([128]);
     }
     const api = await connect(broker.url, users.api);
@@ -287,14 +288,19 @@ describe('service accounts', () => {
     expect(await subscribe(api, ['sb/v1/alarm/+/+'])).toEqual([1]);
     await ingest.publishAsync(topics.alarm('tj-east', 'river-gauge-3'), 'raised', { qos: 1 });
     await waitFor(() => alarms.find((m) => m.payload === 'raised'), { what: 'alarm at api' });
+    const gateway = await connect(broker.url, users.east1);
+    const commands = collect(gateway);
+    await subscribe(gateway, [topics.command(EAST1)]);
+    await ingest.publishAsync(topics.command(EAST1), 'capture', { qos: 1 });
+    await waitFor(() => commands.find((m) => m.payload === 'capture'), { what: 'capture command at gateway' });
 
     expect(await publishOutcome(ingest, topics.config(EAST1), 'not yours', true)).toBe('disconnected');
   });
 
-  it('api reads status, events and alarms, and sends config and commands, but not retained commands', async () => {
+  it('api reads status, events, alarms and telemetry (live stream), and sends config and commands, but not retained commands', async () => {
     const api = await connect(broker.url, users.api);
-    expect(await subscribe(api, ['sb/v1/gw/+/+/status', 'sb/v1/gw/+/+/event/+', 'sb/v1/alarm/+/+'])).toEqual([1, 1, 1]);
-    for (const filter of ['sb/v1/gw/+/+/telemetry/+', 'sb/v1/gw/+/+/config', '$SYS/#']) {
+    expect(await subscribe(api, ['sb/v1/gw/+/+/status', 'sb/v1/gw/+/+/event/+', 'sb/v1/alarm/+/+', 'sb/v1/gw/+/+/telemetry/+'])).toEqual([1, 1, 1, 1]);
+    for (const filter of ['sb/v1/gw/+/+/config', 'sb/v1/gw/+/+/snapshot/+', '$SYS/#']) {
       expect(await subscribe(api, [filter]), filter).toEqual([128]);
     }
     const gateway = await connect(broker.url, users.east1);

@@ -26,6 +26,12 @@ export interface GatewayHealth {
   ts: number;
   /** Per device: online as the gateway sees it (absent in the last will). */
   devices?: Readonly<Record<string, { online: boolean }>>;
+  /**
+   * When ingest received the report (ms, ingest's clock). Optional: with it, raiseAfterS and
+   * clearAfterS of offline rules run on the gateway's clock, unaffected by its clock error;
+   * without it `ts` is taken to be on ingest's clock (set ts to the receive time for a last will).
+   */
+  receivedAt?: number;
 }
 
 /** One change the engine decided: store it, publish it, and capture pictures when asked. */
