@@ -7,6 +7,8 @@ export interface SseEvent {
   id?: string;
   event: string;
   data: string;
+  /** When this client had the whole event (Date.now()): for latency checks. */
+  receivedAt: number;
 }
 
 export class SseStream {
@@ -106,6 +108,6 @@ export class SseStream {
       else if (field === 'retry') this.retry = Number(value);
     }
     if (id !== undefined) this.lastEventId = id;
-    if (data.length > 0) this.events.push({ ...(id === undefined ? {} : { id }), event, data: data.join('\n') });
+    if (data.length > 0) this.events.push({ ...(id === undefined ? {} : { id }), event, data: data.join('\n'), receivedAt: Date.now() });
   }
 }
