@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadBaselinesFile } from '../api/ecology/baselines.js';
+import { findPackageRoot } from '../gateway/index.js';
 import type { BackendConfig } from './backend-config.js';
 import { untilSignal } from './services.js';
 import { DEMO_SITES, startSystem } from './system.js';
@@ -22,6 +23,8 @@ export async function runDemo(config: BackendConfig): Promise<void> {
   const system = await startSystem({
     store, dataDir, logger: fileLogger, apiPort: config.api.port, brokerPort: 0,
     apiTokens: config.api.tokens, anonymousRole: config.api.anonymousRole, commandTimeoutMs: config.api.commandTimeoutMs, carbon: config.carbon,
+    // The example rules carry Jiejinkou's (example) warning and guarantee levels.
+    alarmRulesFile: config.alarms.rulesFile ?? path.join(findPackageRoot(), 'config', 'alarm-rules.example.yaml'),
     ecologyBaselines: config.ecology.baselinesFile ? loadBaselinesFile(config.ecology.baselinesFile) : undefined,
   });
   const devices = DEMO_SITES.flatMap((s) => s.devices.map((d) => `${s.site}/${s.gateway}/${d.id} (${d.profile})`));
@@ -41,6 +44,10 @@ export async function runDemo(config: BackendConfig): Promise<void> {
     `  curl -s '${system.apiUrl}/v1/readings/history?site=tongjiang-town&device=th-1&field=temperature&from=-10m&window=1m'`,
     `  curl -s '${system.apiUrl}/v1/gateways'`,
     `  curl -s '${system.apiUrl}/v1/cameras'`,
+    `  curl -s '${system.apiUrl}/v1/alarms'`,
+    `  curl -sN '${system.apiUrl}/v1/live?site=jiejinkou'`,
+    `  curl -s '${system.apiUrl}/v1/ecology/aqi?site=tongjiang-town'`,
+    `  curl -s '${system.apiUrl}/v1/carbon/emissions?site=tongjiang-town&from=-2d'`,
     `  curl -s -o latest.jpg '${system.apiUrl}/v1/cameras/jiejinkou/gw-01/cam-1/snapshots/latest'`,
     `  curl -s -X POST -H 'Authorization: Bearer ${system.apiTokens.emergency}' -H 'Content-Type: application/json' -d '{"reason":"demo"}' '${system.apiUrl}/v1/cameras/tongjiang-town/gw-01/cam-1/capture'`,
     '',

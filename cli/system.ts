@@ -41,19 +41,25 @@ export interface SimulatedCameraSpec {
 }
 export interface SimulatedSiteSpec { site: string; gateway: string; devices: SimulatedDeviceSpec[]; cameras?: SimulatedCameraSpec[] }
 
-/** Two sites of the demo: Tongjiang town centre and Jiejinkou, a Hezhe village on the Heilongjiang (Amur). */
+/**
+ * Two sites of the demo: Tongjiang town centre (weather, air, an energy meter) and Jiejinkou, a
+ * Hezhe village on the Heilongjiang (Amur), with a river gauge and a gas detector as well.
+ */
 export const DEMO_SITES: SimulatedSiteSpec[] = [
   { site: 'tongjiang-town', gateway: 'gw-01', devices: [
     { id: 'th-1', profile: 'th-transmitter', seed: 11, pollIntervalMs: 2000 },
     { id: 'pm-1', profile: 'pm-sensor', seed: 12, pollIntervalMs: 2000 },
+    { id: 'meter-1', profile: 'chint-ddsu666', seed: 13, pollIntervalMs: 5000 },
   ], cameras: [
     { id: 'cam-1', name: 'Tongjiang Square', linkedDevices: ['pm-1'], snapshotIntervalMs: 15_000, healthIntervalMs: 5000 },
   ] },
   { site: 'jiejinkou', gateway: 'gw-01', devices: [
     { id: 'th-1', profile: 'th-transmitter', seed: 21, pollIntervalMs: 2000 },
     { id: 'pm-1', profile: 'pm-sensor', seed: 22, pollIntervalMs: 2000 },
+    { id: 'level-1', profile: 'hlk-ld8001h', seed: 23, pollIntervalMs: 2000 },
+    { id: 'gas-1', profile: 'generic-lel-gas-detector', seed: 24, pollIntervalMs: 2000 },
   ], cameras: [
-    { id: 'cam-1', name: 'Jiejinkou Pier', linkedDevices: ['th-1'], snapshotIntervalMs: 15_000, healthIntervalMs: 5000 },
+    { id: 'cam-1', name: 'Jiejinkou Pier', linkedDevices: ['level-1'], snapshotIntervalMs: 15_000, healthIntervalMs: 5000 },
   ] },
 ];
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../lib/wait.js';
 import { alarmSchema, commandSchema, filters, topics, type Alarm, type Command, type Status } from '../protocol/index.js';
 import { AlarmStoreReader } from '../store/alarms/alarm-store.js';
+import { waterLevelRules } from './harness/alarm-rules.js';
 import { startTestSystem } from './harness/system.js';
 
 const SITE = 'tongjiang-port';
@@ -20,23 +21,11 @@ const GW = 'gw-a';
 const REF = { site: SITE, gateway: GW };
 const DEVICE = 'level-1';
 
-const rulesYaml = (high: number, highHigh: number) => `version: 1
-profileHints: false
-flap: false
-rules:
-  - id: water-level
-    kind: threshold
-    profile: hlk-ld8001h
-    field: water_level
-    unit: m
-    high: ${high}
-    highHigh: ${highHigh}
-    labels: { high: warning level, highHigh: guarantee level }
-  - id: device-offline
+const rulesYaml = (high: number, highHigh: number) => waterLevelRules(high, highHigh, `  - id: device-offline
     kind: device-offline
   - id: gateway-offline
     kind: gateway-offline
-`;
+`);
 
 describe('alarms through ingest', () => {
   let system: Awaited<ReturnType<typeof startTestSystem>>;

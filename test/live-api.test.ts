@@ -12,6 +12,7 @@ import { waitFor } from '../lib/wait.js';
 import { topics, type Alarm } from '../protocol/index.js';
 import type { LiveReading } from '../api/live/live-event.js';
 import type { StoredAlarm } from '../store/alarms/types.js';
+import { waterLevelRules } from './harness/alarm-rules.js';
 import { SseStream } from './harness/sse.js';
 import { startTestSystem } from './harness/system.js';
 
@@ -22,19 +23,7 @@ const REF = { site: SITE, gateway: GW };
 const OTHER_REF = { site: OTHER_SITE, gateway: GW };
 const LEVEL = 'level-1';
 
-const RULES = `version: 1
-profileHints: false
-flap: false
-rules:
-  - id: water-level
-    kind: threshold
-    profile: hlk-ld8001h
-    field: water_level
-    unit: m
-    high: 3
-    highHigh: 3.5
-    labels: { high: warning level, highHigh: guarantee level }
-`;
+const RULES = waterLevelRules(3, 3.5);
 
 describe('live stream and alarms through the API', () => {
   let system: Awaited<ReturnType<typeof startTestSystem>>;

@@ -6,20 +6,14 @@
 //   event: reading            (or alarm; control events: reset, dropped)
 //   data: {"site":"jiejinkou","gateway":"gw-01","device":"th-1",...}
 // Comments (": heartbeat …") keep proxies from closing an idle stream.
-import type { Alarm, AlarmSeverity, Quality, ReadingValue } from '../../protocol/index.js';
+import type { Alarm, AlarmSeverity } from '../../protocol/index.js';
+import type { StoredSample } from '../../store/types.js';
 
-/** One sample of one device, as it passed through the broker (site, gateway, device from the topic). */
-export interface LiveReading {
-  site: string;
-  gateway: string;
-  device: string;
-  measurement: string;
-  profile: string;
-  ts: number;
-  seq: number;
-  values: Record<string, ReadingValue>;
-  quality?: Quality;
-}
+/**
+ * One sample of one device, as it passed through the broker (site, gateway, device from the
+ * topic): the same fields ingest stores for it.
+ */
+export type LiveReading = StoredSample;
 
 export type LiveEventType = 'reading' | 'alarm';
 export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'alarm'];

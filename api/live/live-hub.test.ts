@@ -149,7 +149,7 @@ describe('live hub', () => {
     for (let n = 1; n <= 8; n++) h.hub.publishReading(reading(n));
     const old = await open(h, '', { headers: { 'last-event-id': String(before + 1) } }); // missed 2..8, ring holds 4..8
     await old.waitForEvents((e) => e.length === 1, 'the reset');
-    expect(old.events[0]).toEqual({ id: String(h.hub.latestId), event: 'reset', data: expect.any(String) });
+    expect(old.events[0]).toEqual({ id: String(h.hub.latestId), event: 'reset', data: expect.any(String), receivedAt: expect.any(Number) });
     expect(old.data('reset')[0]).toEqual(expect.objectContaining({
       lastEventId: String(before + 1), oldestAvailableId: before + 4, latestId: h.hub.latestId, reason: expect.stringContaining('older than the recent-events window'),
     }));

@@ -3,17 +3,12 @@
 // publish, camera capture). Everything crossing it is plain data with times given by the caller,
 // so the engine is tested with tables and no clock, timers or I/O.
 import type { Alarm } from '../../protocol/index.js';
+import type { StoredSample } from '../../store/types.js';
 
 /** One stored sample as ingest has it after validation (one device, one instant). */
-export interface ReadingSample {
-  site: string;
-  gateway: string;
-  device: string;
-  measurement: string;
-  profile: string;
-  ts: number;
+export interface ReadingSample extends Omit<StoredSample, 'seq'> {
+  /** Read only here: the engine never changes the sample it is given. */
   values: Readonly<Record<string, number | boolean>>;
-  quality?: 'good' | 'uncertain' | 'bad';
   /** When ingest received the message holding it (ms): carried into the alarm for the latency metric. */
   receivedAt: number;
 }

@@ -7,12 +7,12 @@
 // cleared). A change row also serves as ingest's outbox: `published_at` stays NULL until the
 // broker has taken the message, so a change stored just before a crash is published on the
 // next start. Cleared alarms are deleted with their changes once older than the retention age.
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { alarmSchema, type Alarm, type AlarmSeverity } from '../../protocol/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { LazyReadOnlyDatabase } from '../sqlite-reader.js';
+import { openSqliteWriter, startRetentionTimer } from '../sqlite-writer.js';
 import type { AlarmQuery, AlarmReader, StoredAlarm } from './types.js';
 
 export const DEFAULT_ALARM_MAX_AGE_MS = 365 * 86_400_000;
@@ -167,16 +167,9 @@ export class AlarmStore implements AlarmReader {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_ALARM_MAX_AGE_MS;
     this.#clock = options.clock ?? Date.now;
     this.#log = options.logger;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const db = new Database(this.file);
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    // FULL: an alarm is published and the reading that raised it acknowledged only once it is on disk.
-    db.pragma('synchronous = FULL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`${this.file} has alarm store schema version ${version}, newer than this program's ${SCHEMA_VERSION}`);
-    db.exec(SCHEMA_SQL);
-    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Synchronous FULL (openSqliteWriter): an alarm is published and the reading that raised it
+    // acknowledged only once it is on disk.
+    const db = openSqliteWriter(this.file, { name: 'alarm store', sql: SCHEMA_SQL, version: SCHEMA_VERSION });
     this.#db = db;
 
     const selectRow = db.prepare(`SELECT ${ROW_COLUMNS} FROM alarms WHERE id = ?`);
@@ -216,13 +209,7 @@ export class AlarmStore implements AlarmReader {
       };
     });
 
-    const interval = options.retentionIntervalMs ?? 3_600_000;
-    if (interval > 0) {
-      this.#timer = setInterval(() => {
-        try { this.enforceRetention(); } catch (err) { this.#log?.error({ err: (err as Error).message }, 'alarm retention failed'); }
-      }, interval);
-      this.#timer.unref();
-    }
+    this.#timer = startRetentionTimer(options.retentionIntervalMs ?? 3_600_000, () => this.enforceRetention(), this.#log, 'alarm');
   }
 
   /** Stores one change (durably, with the alarm's current row); a change already stored is not stored again. */

@@ -3,11 +3,11 @@
 // days. Ingest writes through EventLog; the API reads through EventLogReader, read-only,
 // possibly from another process on the same host (WAL).
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from '../../lib/logger.js';
 import { LazyReadOnlyDatabase } from '../sqlite-reader.js';
+import { openSqliteWriter, startRetentionTimer } from '../sqlite-writer.js';
 
 export const DEFAULT_EVENT_MAX_AGE_MS = 90 * 86_400_000;
 const SCHEMA_VERSION = 1;
@@ -81,26 +81,12 @@ export class EventLog {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_EVENT_MAX_AGE_MS;
     this.#clock = options.clock ?? Date.now;
     this.#log = options.logger;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const db = new Database(this.file);
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    // FULL: an event is acknowledged to the broker only after it is on disk.
-    db.pragma('synchronous = FULL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`${this.file} has event log schema version ${version}, newer than this program's ${SCHEMA_VERSION}`);
-    db.exec(SCHEMA_SQL);
-    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Synchronous FULL (openSqliteWriter): an event is acknowledged to the broker only after it is on disk.
+    const db = openSqliteWriter(this.file, { name: 'event log', sql: SCHEMA_SQL, version: SCHEMA_VERSION });
     this.#db = db;
     this.#insert = db.prepare(`INSERT OR IGNORE INTO events (site, gateway, device, ts, type, message, data, fingerprint, received_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const interval = options.retentionIntervalMs ?? 3_600_000;
-    if (interval > 0) {
-      this.#timer = setInterval(() => {
-        try { this.enforceRetention(); } catch (err) { this.#log?.error({ err: (err as Error).message }, 'event retention failed'); }
-      }, interval);
-      this.#timer.unref();
-    }
+    this.#timer = startRetentionTimer(options.retentionIntervalMs ?? 3_600_000, () => this.enforceRetention(), this.#log, 'event');
   }
 
   /** Stores the event (durably) unless the same one is already stored; returns whether it was new. */

@@ -5,10 +5,10 @@
 // One writer per directory (one ingest). Writes and retention run one at a time in this
 // process, so retention never deletes a file a concurrent write is about to reference.
 // Readers (the API, possibly another process on the same host) use SnapshotReader.
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from '../../lib/logger.js';
+import { openSqliteWriter } from '../sqlite-writer.js';
 import { clearTempFiles, deleteImage, listImages, writeImage } from './image-files.js';
 import { INDEX_FILE, INDEX_SCHEMA_SQL, INDEX_SCHEMA_VERSION, type SnapshotRecord } from './snapshot-index.js';
 
@@ -77,16 +77,8 @@ export class SnapshotStore {
     this.maxBytes = options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES;
     this.#clock = options.clock ?? Date.now;
     this.#log = options.logger;
-    fs.mkdirSync(this.dir, { recursive: true });
-    const db = new Database(path.join(this.dir, INDEX_FILE));
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    // FULL: a snapshot is acknowledged to the broker only after its row is on disk.
-    db.pragma('synchronous = FULL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > INDEX_SCHEMA_VERSION) throw new Error(`${this.dir}/${INDEX_FILE} has schema version ${version}, newer than this program's ${INDEX_SCHEMA_VERSION}`);
-    db.exec(INDEX_SCHEMA_SQL);
-    if (version < INDEX_SCHEMA_VERSION) db.pragma(`user_version = ${INDEX_SCHEMA_VERSION}`);
+    // Synchronous FULL (openSqliteWriter): a snapshot is acknowledged to the broker only after its row is on disk.
+    const db = openSqliteWriter(path.join(this.dir, INDEX_FILE), { name: 'snapshot index', sql: INDEX_SCHEMA_SQL, version: INDEX_SCHEMA_VERSION });
     this.#db = db;
 
     this.#insertImage = db.prepare('INSERT OR IGNORE INTO images (sha256, bytes, stored_at) VALUES (?, ?, ?)');
