@@ -68,14 +68,15 @@ describe('shaobing commands as separate processes', () => {
       const response = await fetch(`http://127.0.0.1:${apiPort}/v1/readings/latest?site=fuchuan`);
       const body = (await response.json()) as { readings: Array<{ field: string; value: number }> };
       return body.readings.length === 2 ? body.readings : undefined;
-    }, { timeoutMs: 20_000, what: `readings from the API (outputs: ${running.map((p) => p.output().slice(-300)).join(' | ')})` });
+    // Generous bounds: five Node processes start cold here, and a loaded 2-core CI runner is slow at that.
+    }, { timeoutMs: 45_000, what: `readings from the API (outputs: ${running.map((p) => p.output().slice(-300)).join(' | ')})` });
     expect(readings.map((r) => r.field)).toEqual(['humidity', 'temperature']);
     const gateways = await waitFor(async () => {
       const body = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/gateways`)).json()) as { gateways: Array<{ site: string; state: string }> };
       return body.gateways.length > 0 ? body.gateways : undefined;
-    }, { timeoutMs: 5000, what: `gateway status in the API (api output: ${running[2]!.output().slice(-2000)})` });
+    }, { timeoutMs: 15_000, what: `gateway status in the API (api output: ${running[2]!.output().slice(-2000)})` });
     expect(gateways).toEqual([expect.objectContaining({ site: 'fuchuan', state: 'online' })]);
-  });
+  }, 90_000);
 
   it('ingest and api share the snapshot directory and event log across processes; the api reads its tokens file', async () => {
     const ref = { site: 'fuchuan', gateway: 'gw-01' };
@@ -91,17 +92,17 @@ describe('shaobing commands as separate processes', () => {
     const etag = await waitFor(async () => {
       const response = await fetch(`http://127.0.0.1:${apiPort}/v1/cameras/fuchuan/gw-01/cam-1/snapshots/latest`);
       return response.status === 200 ? response.headers.get('etag') : undefined;
-    }, { timeoutMs: 10_000, what: `the snapshot through the api process (outputs: ${running.slice(1, 3).map((p) => p.output().slice(-500)).join(' | ')})` });
+    }, { timeoutMs: 25_000, what: `the snapshot through the api process (outputs: ${running.slice(1, 3).map((p) => p.output().slice(-500)).join(' | ')})` });
     expect(etag).toBe(`"${sha256Hex(makeJpeg(5))}"`);
     const events = await waitFor(async () => {
       const body = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/events?device=cam-1`)).json()) as { events: Array<{ type: string }> };
       return body.events.length > 0 ? body.events : undefined;
-    }, { timeoutMs: 10_000, what: 'the motion event through the api process' });
+    }, { timeoutMs: 25_000, what: 'the motion event through the api process' });
     expect(events.map((e) => e.type)).toEqual(['motion']);
     const stream = (token?: string) => fetch(`http://127.0.0.1:${apiPort}/v1/cameras/fuchuan/gw-01/cam-1/stream`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     expect((await stream()).status).toBe(403);
     expect((await stream(operatorToken)).status).toBe(404); // allowed; this gateway reports no cameras
-  });
+  }, 90_000);
 
   it('services log pino JSON with no password in it', () => {
     const lines = running.slice(0, 3).flatMap((p) => p.output().split('\n').filter((l) => l.startsWith('{')));
