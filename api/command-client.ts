@@ -9,6 +9,7 @@ import {
   type Command, type CommandResultData, type GatewayRef,
 } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 
 /** A command as the caller describes it: the client adds the protocol head (v, id, ts). */
@@ -32,7 +33,7 @@ export function newCommandId(): string {
 }
 
 export function connectCommandClient(
-  options: { url: string; username: string; password: string; clientId: string; timeoutMs?: number },
+  options: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined; timeoutMs?: number },
   logger: Logger,
 ): CommandClient {
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
@@ -40,6 +41,7 @@ export function connectCommandClient(
   const client: MqttClient = mqtt.connect(options.url, {
     clientId: options.clientId, username: options.username, password: options.password,
     clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
+    ...mqttTlsClientOptions(options.tls),
   });
 
   client.on('message', (topic, payload) => {

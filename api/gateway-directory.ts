@@ -3,6 +3,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeJson, filters, parseTopic, statusSchema, type CameraHealth, type Status } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 
 export interface GatewayEntry {
@@ -27,13 +28,14 @@ export interface GatewayDirectory {
 }
 
 export function connectGatewayDirectory(
-  options: { url: string; username: string; password: string; clientId: string },
+  options: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined },
   logger: Logger,
 ): GatewayDirectory {
   const entries = new Map<string, GatewayEntry>();
   const client: MqttClient = mqtt.connect(options.url, {
     clientId: options.clientId, username: options.username, password: options.password,
     clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
+    ...mqttTlsClientOptions(options.tls),
   });
 
   client.on('message', (topic, payload) => {

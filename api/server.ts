@@ -14,7 +14,10 @@ import type { AlarmReader } from '../store/alarms/types.js';
 import type { TelemetryStore } from '../store/types.js';
 import type { Baselines } from './ecology/baselines.js';
 import { ecologyRoutes } from './ecology/routes.js';
-import { installAuth, type AuthOptions } from './auth.js';
+import { installAuth, PERMISSION_MEANING, rolesWith, type AuthOptions, type Permission } from './auth.js';
+import { auditRoutes, installAuditHook } from './access/audit-routes.js';
+import type { AuditLog } from './access/audit-log.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits, RateLimitError, type RateLimitSettings } from './access/rate-limits.js';
 import { carbonRoutes, type CarbonOptions } from './carbon/routes.js';
 import type { CommandClient } from './command-client.js';
 import type { GatewayDirectory } from './gateway-directory.js';
@@ -27,6 +30,7 @@ import { gatewaysRoutes } from './routes/gateways.js';
 import { liveRoutes } from './routes/live.js';
 import { BadParameterError, readingsRoutes } from './routes/readings.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
+import { registryRoutes, type RegistryRoutesOptions } from './registry/routes.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface ApiOptions {
@@ -44,6 +48,10 @@ export interface ApiOptions {
   commandTimeoutMs?: number;
   /** Tokens and the anonymous role; default: no tokens, anonymous requests are viewers. */
   auth?: AuthOptions;
+  /** Rate limits (default DEFAULT_RATE_LIMITS in api/access/rate-limits.ts). */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** Where changes and stream-address reads are recorded; serves GET /v1/audit (admin). Without it nothing is recorded. */
+  audit?: AuditLog;
   /** The live stream's hub (fed from the broker): serves GET /v1/live. */
   live?: LiveHub;
   /** The alarm store's read side serves /v1/alarms; acknowledging also needs the publisher. */
@@ -52,6 +60,10 @@ export interface ApiOptions {
   ecologyBaselines?: Baselines;
   /** Carbon accounting: sources file and factor sets (default: built-in profile defaults and factor sets). */
   carbon?: CarbonOptions;
+  /** Serve HTTPS with this PEM certificate (chain) and key instead of HTTP (setting api.tls). */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** The provisioning registry (sites, gateways, devices, cameras): serves /v1/registry/…. */
+  provisioning?: RegistryRoutesOptions;
 }
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
@@ -76,7 +88,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
-  });
+    // Fastify types the instance by its server (https.Server here); routes and hooks do not care.
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, minVersion: 'TLSv1.2' as const } } : {}),
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -95,6 +109,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       const { parameter, message } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
       return reply.code(400).send({ error: 'Bad Request', message, parameter });
     }
+    if (error instanceof RateLimitError) return reply.code(429).send(error.body());
     if (error instanceof BadParameterError) {
       return reply.code(400).send({ error: 'Bad Request', message: error.message, parameter: error.parameter });
     }
@@ -106,21 +121,35 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'Internal Server Error', message: 'the request failed on the server; see the API log' });
   });
 
-  installAuth(app, options.auth ?? { tokens: [], anonymousRole: 'viewer' });
+  const authHooks = await installRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
+  installAuth(app, options.auth ?? { tokens: [], anonymousRole: 'viewer' }, authHooks);
+  if (options.audit) installAuditHook(app, options.audit);
 
   await app.register(fastifySwagger, {
     openapi: {
       info: {
         title: 'Shaobing API',
         description: 'Readings, gateways, cameras, events and health of the Shaobing sensing network. '
-          + 'Roles viewer < emergency < admin: send "Authorization: Bearer <token>"; without a token a request has the configured anonymous role. '
-          + 'Reading (and the live stream) needs viewer; stream addresses, PTZ, capture and acknowledging alarms need emergency.',
+          + 'Send "Authorization: Bearer <token>"; without a token a request has the configured anonymous role. '
+          + 'Each operation needs a permission (named at the start of its description), held by these roles: '
+          + (Object.keys(PERMISSION_MEANING) as Permission[]).map((p) => `${p} (${rolesWith(p).join(', ')}): ${PERMISSION_MEANING[p]}`).join('; ')
+          + '. Refused: 401 (no or unknown token), 403 naming the permission, 429 naming the rate limit.',
         version: options.version ?? '0.1.0',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Each operation's description starts with the permission it needs.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const permission = input.route.config?.permission;
+      if (out.schema && permission !== undefined) {
+        const need = permission === 'public' ? 'Permission: none (public).' : `Permission: \`${permission}\` (roles: ${rolesWith(permission).join(', ')}).`;
+        const description = (out.schema as { description?: string }).description;
+        out.schema = { ...out.schema, description: description ? `${need}\n\n${description}` : need };
+      }
+      return out;
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(readingsRoutes, { store: options.store });
@@ -134,6 +163,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.live) await app.register(liveRoutes, { hub: options.live });
   if (options.alarms) await app.register(alarmsRoutes, options.alarms);
   await app.register(carbonRoutes, { store: options.store, carbon: options.carbon });
+  if (options.audit) await app.register(auditRoutes, { log: options.audit });
+  if (options.provisioning) await app.register(registryRoutes, options.provisioning);
   await app.register(systemRoutes, { store: options.store, directory: options.directory, registry: options.registry });
   return app;
 }

@@ -36,6 +36,17 @@ export interface AccessHooksOptions {
   verifier: CredentialVerifier;
   counters: BrokerCounters;
   logger: Logger;
+  /**
+   * Refused subscriptions one connection may collect; the next one ends it. A
+   * gateway asks for its own two topics: a client that keeps probing others' is
+   * scanning, and keeps a broker thread busy for nothing.
+   */
+  maxDeniedSubscribes?: number;
+}
+
+/** Errors the hooks raise to end a client on purpose: not protocol errors (server.ts counts those). */
+export class AccessRefusal extends Error {
+  override readonly name = 'AccessRefusal';
 }
 
 function remoteAddressOf(client: Client): string | undefined {
@@ -53,8 +64,9 @@ function namespaceClientId(client: Client, username: string): void {
   (client as { id: string }).id = `${username}:${client.id}`;
 }
 
-export function createAccessHooks({ accounts, verifier, counters, logger }: AccessHooksOptions): AccessHooks {
+export function createAccessHooks({ accounts, verifier, counters, logger, maxDeniedSubscribes = 10 }: AccessHooksOptions): AccessHooks {
   const accountByClient = new WeakMap<Client, Account>();
+  const deniedSubscribesByClient = new WeakMap<Client, number>();
   const willByClient = new WeakMap<Client, Will>();
 
   async function admit(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Admission> {
@@ -137,7 +149,7 @@ export function createAccessHooks({ accounts, verifier, counters, logger }: Acce
     counters.publishDeniedTotal++;
     logger.warn({ username: account?.username, clientId: client.id, topic: packet.topic, retain: packet.retain, reason: decision.reason }, 'publish denied');
     // MQTT 3.1.1 has no way to refuse one PUBLISH: aedes closes the connection.
-    callback(new Error(`publish to ${packet.topic} denied: ${decision.reason}`));
+    callback(new AccessRefusal(`publish to ${packet.topic} denied: ${decision.reason}`));
   };
 
   const authorizeSubscribe: AccessHooks['authorizeSubscribe'] = (client, subscription, callback) => {
@@ -148,6 +160,14 @@ export function createAccessHooks({ accounts, verifier, counters, logger }: Acce
     if (decision.allowed) return callback(null, subscription);
     counters.subscribeDeniedTotal++;
     logger.warn({ username: account?.username, clientId: client.id, topic: subscription.topic, reason: decision.reason }, 'subscribe denied');
+    const denied = (deniedSubscribesByClient.get(client) ?? 0) + 1;
+    deniedSubscribesByClient.set(client, denied);
+    if (denied > maxDeniedSubscribes) {
+      counters.subscribeAbuseDisconnectsTotal++;
+      logger.warn({ username: account?.username, clientId: client.id, remoteAddress: remoteAddressOf(client), denied }, 'too many refused subscriptions: client disconnected');
+      // An error here makes aedes end this client's connection (and only this one).
+      return callback(new AccessRefusal(`${denied} subscriptions refused`), null);
+    }
     // A null subscription makes aedes answer 0x80 (failure) for this filter only.
     callback(null, null);
   };

@@ -1,5 +1,6 @@
 // The broker's counters: plain numbers that a Prometheus exporter (or a test) reads
 // through a snapshot. Totals only grow; `clientsConnected` and `socketsOpen` are gauges.
+import type { ConnectionRefusal } from './connection-guard.js';
 
 export type AuthFailureReason =
   | 'anonymous'
@@ -24,6 +25,15 @@ export interface BrokerCounters {
   subscribeDeniedTotal: number;
   /** Connections cut because a packet exceeded maxPacketSize. */
   oversizedPacketsTotal: number;
+  /** TCP connections closed before any MQTT was read (connection-guard.ts), all reasons. */
+  connectionsRefusedTotal: number;
+  connectionsRefusedByReason: Record<ConnectionRefusal, number>;
+  /** Sockets closed because no CONNECT arrived within the CONNECT timeout. */
+  connectTimeoutsTotal: number;
+  /** Connections ended by a malformed packet (the MQTT parser or CONNECT handling refused it). */
+  protocolErrorsTotal: number;
+  /** Clients disconnected for repeatedly subscribing where the ACL refuses. */
+  subscribeAbuseDisconnectsTotal: number;
   /** Messages accepted from clients (wills included), and their payload bytes. */
   messagesReceivedTotal: number;
   bytesReceivedTotal: number;
@@ -45,6 +55,11 @@ export function createCounters(): BrokerCounters {
     publishDeniedTotal: 0,
     subscribeDeniedTotal: 0,
     oversizedPacketsTotal: 0,
+    connectionsRefusedTotal: 0,
+    connectionsRefusedByReason: { 'rate': 0, 'per-ip': 0, 'total': 0 },
+    connectTimeoutsTotal: 0,
+    protocolErrorsTotal: 0,
+    subscribeAbuseDisconnectsTotal: 0,
     messagesReceivedTotal: 0,
     bytesReceivedTotal: 0,
   };

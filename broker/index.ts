@@ -1,5 +1,5 @@
 // The broker's public surface, for the CLI (`shaobing broker`) and the demo.
-export { startBroker, DEFAULT_MAX_PACKET_SIZE, type BrokerOptions, type BrokerStats, type RunningBroker } from './server.js';
+export { startBroker, DEFAULT_MAX_PACKET_SIZE, DEFAULT_BROKER_LIMITS, type BrokerLimits, type BrokerOptions, type BrokerStats, type RunningBroker } from './server.js';
 export {
   AccountStore,
   AccountsFileError,

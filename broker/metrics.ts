@@ -10,6 +10,19 @@ export function registerBrokerMetrics(registry: Registry, broker: RunningBroker)
   metric('shaobing_broker_auth_failures_total', 'CONNECTs refused (unknown account, wrong password, anonymous)', (s) => s.authFailuresTotal);
   metric('shaobing_broker_publish_denied_total', 'PUBLISHes refused by the topic ACL', (s) => s.publishDeniedTotal);
   metric('shaobing_broker_subscribe_denied_total', 'SUBSCRIBEs refused by the topic ACL', (s) => s.subscribeDeniedTotal);
+  metric('shaobing_broker_tls_handshake_failures_total', 'TLS connections that failed the handshake (unknown CA, missing client certificate, not TLS)', (s) => s.tlsHandshakeFailuresTotal);
   metric('shaobing_broker_oversized_packets_total', 'Connections cut for a packet over the size limit', (s) => s.oversizedPacketsTotal);
+  new Gauge({
+    name: 'shaobing_broker_connections_refused_total',
+    help: 'TCP connections closed before MQTT parsing, by reason (rate: per-IP connect rate; per-ip, total: open-connection caps)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      for (const [reason, count] of Object.entries(broker.stats().connectionsRefusedByReason)) this.set({ reason }, count);
+    },
+  });
+  metric('shaobing_broker_connect_timeouts_total', 'Connections closed because no CONNECT arrived in time', (s) => s.connectTimeoutsTotal);
+  metric('shaobing_broker_protocol_errors_total', 'Connections ended by a malformed MQTT packet', (s) => s.protocolErrorsTotal);
+  metric('shaobing_broker_subscribe_abuse_disconnects_total', 'Clients disconnected for too many refused subscriptions', (s) => s.subscribeAbuseDisconnectsTotal);
   metric('shaobing_broker_messages_received_total', 'PUBLISH packets received', (s) => s.messagesReceivedTotal);
 }

@@ -1,17 +1,30 @@
 // Starts the Shaobing MQTT broker: Aedes (MQTT 3.1.1) on a TCP port, with
 // per-account authentication, topic ACLs, a packet size limit and counters.
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type Client } from 'aedes';
+import { ConfigError } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { listen } from '../lib/net.js';
-import { createAccessHooks } from './access-hooks.js';
+import { AccessRefusal, createAccessHooks } from './access-hooks.js';
 import type { AccountDirectory } from './accounts.js';
+import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 import { createCounters, type BrokerCountersSnapshot } from './counters.js';
 import { CredentialVerifier, type CredentialVerifierOptions } from './credential-verifier.js';
 import { SizeLimitedConnection } from './packet-size-guard.js';
 
 /** Large enough for a camera snapshot (JPEG + metadata); far below MQTT's 256 MiB. */
 export const DEFAULT_MAX_PACKET_SIZE = 4 * 1024 * 1024;
+
+/** Abuse limits (docs/SECURITY.md, "Broker"); each refusal is counted in stats(). */
+export interface BrokerLimits extends ConnectionLimits {
+  /** A socket that has not sent its CONNECT this long after it opened is closed. */
+  connectTimeoutMs: number;
+  /** Refused subscriptions one connection may collect before it is disconnected. */
+  maxDeniedSubscribes: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = { ...DEFAULT_CONNECTION_LIMITS, connectTimeoutMs: 10_000, maxDeniedSubscribes: 10 };
 
 export interface BrokerOptions {
   /** Default 127.0.0.1: listening on other interfaces is a deliberate choice. */
@@ -24,6 +37,34 @@ export interface BrokerOptions {
   maxPacketSize?: number;
   /** Password-check cache and concurrency (see credential-verifier.ts). */
   credentials?: CredentialVerifierOptions;
+  /** Connection rate and caps, CONNECT timeout, misbehaviour limits (defaults: DEFAULT_BROKER_LIMITS). */
+  limits?: Partial<BrokerLimits>;
+  /** MQTT over TLS on a second port (see BrokerTlsOptions). */
+  tls?: BrokerTlsOptions;
+  /** Plain MQTT on a non-loopback `host` is refused unless this is true (setting broker.allowPlainTcp). */
+  allowPlainTcp?: boolean;
+}
+
+/** MQTT over TLS (mqtts://): PEM contents, not file names. */
+export interface BrokerTlsOptions {
+  /** Default: the plain listener's host. */
+  host?: string;
+  /** 0 picks a free port (see RunningBroker.tlsPort). */
+  port: number;
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CAs of client certificates (the site CA). */
+  ca?: string | Buffer;
+  /** Mutual TLS: a client without a certificate signed by `ca` fails the handshake. */
+  requireClientCert?: boolean;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: plain MQTT there never leaves the machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  const v4 = bare.startsWith('::ffff:') ? bare.slice(7) : bare;
+  return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
 export interface BrokerStats extends BrokerCountersSnapshot {
@@ -33,11 +74,16 @@ export interface BrokerStats extends BrokerCountersSnapshot {
   passwordChecksTotal: number;
   /** CONNECTs waiting for a password check now. */
   passwordChecksQueued: number;
+  /** TLS connections that failed their handshake (unknown CA, no client certificate, not TLS, timeout). */
+  tlsHandshakeFailuresTotal: number;
 }
 
 export interface RunningBroker {
   port: number;
   url: string;
+  /** The TLS listener's port and mqtts:// URL, when `tls` was given. */
+  tlsPort?: number;
+  tlsUrl?: string;
   aedes: Aedes;
   /** A snapshot of the counters (for a Prometheus exporter). */
   stats(): BrokerStats;
@@ -51,16 +97,34 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-function urlOf(host: string, port: number): string {
-  return `mqtt://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+function urlOf(host: string, port: number, scheme = 'mqtt'): string {
+  return `${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
-export async function startBroker({ host = '127.0.0.1', port, accounts, logger, maxPacketSize = DEFAULT_MAX_PACKET_SIZE, credentials }: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker({ host = '127.0.0.1', port, accounts, logger, maxPacketSize = DEFAULT_MAX_PACKET_SIZE, credentials, limits: limitOverrides, tls: tlsOptions, allowPlainTcp = false }: BrokerOptions): Promise<RunningBroker> {
+  // Passwords and readings in clear text must not cross a network by accident.
+  if (!allowPlainTcp && !isLoopbackHost(host)) {
+    throw new ConfigError(`refusing plain (unencrypted) MQTT on ${host}: bind broker.host to 127.0.0.1 and serve other hosts over TLS (broker.tls), or set broker.allowPlainTcp: true (SB_BROKER_ALLOW_PLAIN_TCP=true) to accept it`);
+  }
+  if (tlsOptions?.requireClientCert && tlsOptions.ca === undefined) {
+    throw new ConfigError('broker.tls.requireClientCert needs broker.tls.ca (the CA that signs client certificates)');
+  }
+  if (tlsOptions) {
+    // Checked before anything starts: OpenSSL's own message ("PEM routines::no start line") names no setting.
+    try {
+      tls.createSecureContext({ cert: tlsOptions.cert, key: tlsOptions.key, ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca } : {}) });
+    } catch (err) {
+      throw new ConfigError(`broker.tls.cert/key/ca: not a usable PEM certificate, key and CA (or the key does not match the certificate): ${(err as Error).message}`);
+    }
+  }
+  const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...limitOverrides };
   const counters = createCounters();
   const verifier = new CredentialVerifier(credentials);
-  const hooks = createAccessHooks({ accounts, verifier, counters, logger });
+  const guard = new ConnectionGuard(limits);
+  const hooks = createAccessHooks({ accounts, verifier, counters, logger, maxDeniedSubscribes: limits.maxDeniedSubscribes });
 
   const aedes = await Aedes.createBroker({
+    connectTimeout: limits.connectTimeoutMs,
     preConnect: hooks.preConnect,
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,
@@ -92,17 +156,43 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
     logger.info({ clientId: client.id, username: usernameOf(client) }, 'client keepalive timed out');
   });
   aedes.on('clientError', (client, err) => {
+    countConnectionError(err, client);
     logger.debug({ clientId: client.id, username: usernameOf(client), err: err.message }, 'client error');
   });
   aedes.on('connectionError', (client, err) => {
+    countConnectionError(err, client);
     logger.debug({ err: err.message }, 'connection error before CONNECT completed');
   });
+  /** Sorts what ended a connection: socket errors carry a code, our refusals are counted where raised. */
+  function countConnectionError(err: Error, client: Client): void {
+    if (err instanceof AccessRefusal || (err as NodeJS.ErrnoException).code !== undefined) return;
+    const remoteAddress = (client.conn as { remoteAddress?: string }).remoteAddress;
+    if (err.message === 'connect did not arrive in time') {
+      counters.connectTimeoutsTotal++;
+      logger.info({ remoteAddress, connectTimeoutMs: limits.connectTimeoutMs }, 'no CONNECT in time: connection closed');
+      return;
+    }
+    counters.protocolErrorsTotal++;
+    logger.info({ remoteAddress, clientId: client.id, err: err.message }, 'protocol error: connection closed');
+  }
   // Persistence failures surface as 'error' on the broker; unhandled, they would end the process.
   // (aedes' typings list no 'error' event, hence the widening.)
   (aedes as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
 
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const acceptConnection = (socket: net.Socket): void => {
+    // Refused before a byte is parsed: a flood costs an accept() and a close, nothing more.
+    const ip = socket.remoteAddress ?? 'unknown';
+    const admission = guard.admit(ip);
+    if (!admission.admitted) {
+      counters.connectionsRefusedTotal++;
+      counters.connectionsRefusedByReason[admission.reason]++;
+      logger.debug({ remoteAddress: ip, reason: admission.reason }, 'connection refused by limits');
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => guard.release(ip));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {}); // reported through aedes' client; a reset must not crash the process
@@ -111,6 +201,27 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
       logger.warn({ remoteAddress: socket.remoteAddress, size, maxPacketSize }, 'packet too large: connection closed');
     });
     aedes.handle(connection);
+  };
+  const server = net.createServer(acceptConnection);
+  // TLS: the connection limits and aedes see the decrypted socket once the handshake is done;
+  // the raw sockets are tracked so that close() does not wait for those still in their handshake.
+  const tlsRawSockets = new Set<net.Socket>();
+  let tlsHandshakeFailures = 0;
+  const tlsServer = tlsOptions && tls.createServer({
+    cert: tlsOptions.cert, key: tlsOptions.key,
+    ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca } : {}),
+    requestCert: tlsOptions.requireClientCert === true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+    handshakeTimeout: limits.connectTimeoutMs,
+  }, acceptConnection);
+  tlsServer?.on('connection', (raw: net.Socket) => {
+    tlsRawSockets.add(raw);
+    raw.once('close', () => tlsRawSockets.delete(raw));
+  });
+  tlsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+    tlsHandshakeFailures++;
+    logger.info({ remoteAddress: socket.remoteAddress, err: err.message }, 'TLS handshake failed: connection closed');
   });
 
   let boundPort: number;
@@ -121,16 +232,29 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
     throw err;
   }
   const url = urlOf(host, boundPort);
-  logger.info({ url, maxPacketSize }, 'broker listening');
+  let tlsPort: number | undefined;
+  let tlsUrl: string | undefined;
+  if (tlsServer && tlsOptions) {
+    const tlsHost = tlsOptions.host ?? host;
+    try {
+      tlsPort = await listen(tlsServer, tlsOptions.port, tlsHost);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      throw err;
+    }
+    tlsUrl = urlOf(tlsHost, tlsPort, 'mqtts');
+  }
+  logger.info({ url, ...(tlsUrl ? { tlsUrl, requireClientCert: tlsOptions?.requireClientCert === true } : {}), maxPacketSize, limits }, 'broker listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const listenerClosed = Promise.all([server, ...(tlsServer ? [tlsServer] : [])].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       // Closes every authenticated client (publishing wills of those that did not DISCONNECT) and the emitter.
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       // Connections aedes does not hold yet: no CONNECT, or a CONNECT still being authenticated.
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...sockets, ...tlsRawSockets]) socket.destroy();
       await listenerClosed;
       logger.info({ url }, 'broker closed');
     })();
@@ -140,17 +264,20 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   return {
     port: boundPort,
     url,
+    ...(tlsPort !== undefined && tlsUrl !== undefined ? { tlsPort, tlsUrl } : {}),
     aedes,
     stats: () => {
       const verifierStats = verifier.stats();
       return {
         ...counters,
         authFailuresByReason: { ...counters.authFailuresByReason },
+        connectionsRefusedByReason: { ...counters.connectionsRefusedByReason },
         clientsConnected: connectedClients.size,
         socketsOpen: sockets.size,
         credentialCacheHitsTotal: verifierStats.cacheHits,
         passwordChecksTotal: verifierStats.hashesComputed,
         passwordChecksQueued: verifierStats.queued,
+        tlsHandshakeFailuresTotal: tlsHandshakeFailures,
       };
     },
     disconnectUser: (username) => {

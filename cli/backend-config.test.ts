@@ -2,13 +2,25 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alarmStorePath, loadBackendConfig } from './backend-config.js';
+import { alarmStorePath, apiRateLimits, auditLogPath, loadBackendConfig } from './backend-config.js';
 
 describe('backend configuration', () => {
   it('defaults to the embedded SQLite store on loopback', () => {
     const config = loadBackendConfig(undefined, {});
     expect(config.store).toEqual({ kind: 'sqlite', path: 'data/shaobing.db' });
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], anonymousRole: 'viewer', commandTimeoutMs: 10_000 });
+    expect(config.api).toEqual({
+      host: '127.0.0.1', port: 8080, tokens: [], anonymousRole: 'viewer', commandTimeoutMs: 10_000,
+      rateLimit: { windowS: 60, perClient: 1200, commands: 30, authFailures: 10 },
+    });
+    expect(apiRateLimits(config)).toEqual({ windowMs: 60_000, perClient: 1200, commands: 30, authFailures: 10 });
+    expect(auditLogPath(config)).toBe('data/audit.db');
+    const strict = loadBackendConfig(undefined, {
+      SB_API_ANONYMOUS_ROLE: 'none', SB_API_RATE_LIMIT: '300', SB_API_COMMAND_RATE_LIMIT: '5', SB_API_AUTH_FAILURE_LIMIT: '3',
+      SB_API_RATE_LIMIT_WINDOW_S: '30', SB_API_AUDIT_PATH: '/var/lib/shaobing/audit.db',
+    });
+    expect(apiRateLimits(strict)).toEqual({ windowMs: 30_000, perClient: 300, commands: 5, authFailures: 3 });
+    expect([strict.api.anonymousRole, auditLogPath(strict)]).toEqual(['none', '/var/lib/shaobing/audit.db']);
+    expect(loadBackendConfig(undefined, { SB_API_ANONYMOUS_ROLE: 'technician' }).api.anonymousRole).toBe('technician');
     expect(config.snapshots).toEqual({ maxAgeDays: 30, maxBytes: 10 * 1024 ** 3, retentionIntervalS: 600 });
     expect(config.events).toEqual({ maxAgeDays: 90 });
     expect(config.alarms).toEqual({ maxAgeDays: 365 });
@@ -40,6 +52,8 @@ describe('backend configuration', () => {
     [{ SB_STORE: 'influx', SB_INFLUX_URL: 'not a url' }, /setting store.url \(SB_INFLUX_URL\): must be a URL/],
     [{ SB_MQTT_URL: 'http://x' }, /setting mqtt.url \(SB_MQTT_URL\)/],
     [{ SB_API_ANONYMOUS_ROLE: 'guest' }, /setting api.anonymousRole \(SB_API_ANONYMOUS_ROLE\)/],
+    [{ SB_API_RATE_LIMIT: '-1' }, /setting api.rateLimit.perClient \(SB_API_RATE_LIMIT\)/],
+    [{ SB_API_AUTH_FAILURE_LIMIT: 'many' }, /SB_API_AUTH_FAILURE_LIMIT="many": expected a number/],
     [{ SB_SNAPSHOT_MAX_BYTES: '1000' }, /setting snapshots.maxBytes \(SB_SNAPSHOT_MAX_BYTES\): at least 1 MiB/],
     [{ SB_SNAPSHOT_MAX_AGE_DAYS: '0' }, /setting snapshots.maxAgeDays \(SB_SNAPSHOT_MAX_AGE_DAYS\)/],
     [{ SB_ALARM_MAX_AGE_DAYS: '-1' }, /setting alarms.maxAgeDays \(SB_ALARM_MAX_AGE_DAYS\)/],

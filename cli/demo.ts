@@ -5,7 +5,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadBaselinesFile } from '../api/ecology/baselines.js';
 import { findPackageRoot } from '../gateway/index.js';
-import type { BackendConfig } from './backend-config.js';
+import { createLogger } from '../lib/logger.js';
+import { ROLES } from '../api/auth.js';
+import { apiRateLimits, type BackendConfig } from './backend-config.js';
 import { untilSignal } from './services.js';
 import { DEMO_SITES, startSystem } from './system.js';
 
@@ -13,7 +15,8 @@ export async function runDemo(config: BackendConfig): Promise<void> {
   const dataDir = path.resolve(config.dataDir, 'demo');
   fs.mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'shaobing.log');
-  const fileLogger = pino({ name: 'shaobing-demo', level: process.env.SB_LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, sync: false }));
+  // Redacting like every service logger: the file may be shared when asking for help.
+  const fileLogger = createLogger('shaobing-demo', {}, pino.destination({ dest: logFile, sync: false }));
 
   const store = config.store.kind === 'sqlite'
     ? { ...config.store, path: process.env.SB_SQLITE_PATH ?? path.join(dataDir, 'shaobing.db') }
@@ -23,6 +26,7 @@ export async function runDemo(config: BackendConfig): Promise<void> {
   const system = await startSystem({
     store, dataDir, logger: fileLogger, apiPort: config.api.port, brokerPort: 0,
     apiTokens: config.api.tokens, anonymousRole: config.api.anonymousRole, commandTimeoutMs: config.api.commandTimeoutMs, carbon: config.carbon,
+    rateLimits: apiRateLimits(config),
     // The example rules carry Jiejinkou's (example) warning and guarantee levels.
     alarmRulesFile: config.alarms.rulesFile ?? path.join(findPackageRoot(), 'config', 'alarm-rules.example.yaml'),
     ecologyBaselines: config.ecology.baselinesFile ? loadBaselinesFile(config.ecology.baselinesFile) : undefined,
@@ -35,7 +39,8 @@ export async function runDemo(config: BackendConfig): Promise<void> {
     `  API docs     ${system.apiUrl}/docs`,
     `  MQTT broker  ${system.brokerUrl} (demo accounts only, made up for this run)`,
     `  Logs         ${logFile}`,
-    `  API token    emergency: ${system.apiTokens.emergency} (made up for this run; without a token you are a ${config.api.anonymousRole === 'none' ? 'stranger' : config.api.anonymousRole})`,
+    `  API tokens   made up for this run; without a token you are ${config.api.anonymousRole === 'none' ? 'refused' : `a ${config.api.anonymousRole}`}`,
+    ...ROLES.map((role) => `    ${`${role}:`.padEnd(12)} ${system.apiTokens[role]}`),
     `  Devices      ${devices.join('\n               ')}`,
     `  Cameras      ${cameras.join('\n               ')}`,
     '',

@@ -71,13 +71,36 @@ program.command('hash-token')
 program.command('new-token')
   .description('make a random API token: prints the token once (give it to its holder) and the entry for the API tokens file')
   .requiredOption('--name <name>', 'who holds it, e.g. duty-officer or dashboard (shown in 403 messages and logs)')
-  .option('--role <role>', 'viewer, emergency or admin', 'viewer')
+  .option('--role <role>', 'viewer (read), emergency (also camera streams, PTZ, capture, alarm acknowledgement), technician (read, provisioning, configuration) or admin (everything)', 'viewer')
   .action(async (opts: { name: string; role: string }) => {
     const { ROLES, generateToken, hashToken } = await import('../api/auth.js');
     if (!(ROLES as readonly string[]).includes(opts.role)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
     const token = generateToken();
     console.log(`token: ${token}`);
     console.log(`tokens file entry:\n  - { name: ${JSON.stringify(opts.name)}, role: ${opts.role}, sha256: ${hashToken(token)} }`);
+  });
+
+const provision = program.command('provision').description('bring new equipment online through the API registry');
+provision.command('gateway')
+  .description('create a gateway and its broker credentials through the API, and write its ready config file (mode 0600)')
+  .requiredOption('--site <site>', 'site id (must exist in the registry)')
+  .requiredOption('--id <gateway>', 'new gateway id, e.g. gw-02')
+  .requiredOption('--api <url>', 'the API, e.g. https://api.example:8080')
+  .option('--token <token>', 'technician or admin API token (better: SB_API_TOKEN, which keeps it out of the shell history)')
+  .option('--broker-url <url>', 'broker address the gateway uses (default: the one the API advertises)')
+  .option('--out <file>', 'config file to write (default <site>-<id>.yaml)')
+  .option('--data-dir <dir>', "the gateway's local state directory (default next to the file)")
+  .option('--description <text>', 'where the box is, for the registry')
+  .option('--force', 'overwrite an existing config file')
+  .action(async (opts: import('./provision-command.js').ProvisionGatewayOptions) => {
+    const { provisionGateway, ProvisionError } = await import('./provision-command.js');
+    try {
+      console.log(await provisionGateway(opts));
+    } catch (err) {
+      if (!(err instanceof ProvisionError)) throw err;
+      console.error(`shaobing provision gateway: ${err.message}`);
+      process.exitCode = err.exitCode;
+    }
   });
 
 const sim = program.command('sim').description('device simulators');
@@ -179,6 +202,38 @@ cameras.command('check')
     process.exitCode = await runCamerasCommand('check', () => runCamerasCheck(opts));
   });
 
+const pki = program.command('pki').description('a site CA and its certificates (broker, API, gateways) for installations with no PKI of their own');
+const keyType = (v: string) => {
+  if (v !== 'ec' && v !== 'rsa') throw new InvalidArgumentError('key type must be ec (P-256) or rsa (3072 bits)');
+  return v;
+};
+pki.command('init')
+  .description('create a site CA (10 years) in a directory: ca.crt for every client, ca.key (0600) that signs')
+  .requiredOption('--dir <dir>', 'directory of the site PKI (created 0700)')
+  .requiredOption('--name <name>', 'the CA\'s name, e.g. "Tongjiang sensing CA"')
+  .option('--key-type <type>', 'ec (P-256) or rsa (3072 bits)', keyType, 'ec')
+  .action(async (opts: { dir: string; name: string; keyType: 'ec' | 'rsa' }) => {
+    const { runPkiInit } = await import('./pki-command.js');
+    await runPkiInit(opts);
+  });
+pki.command('issue')
+  .description('issue a certificate signed by the site CA: --server (broker, API) or --gateway (client certificate for mutual TLS)')
+  .requiredOption('--dir <dir>', 'directory of the site PKI (from pki init)')
+  .option('--server', 'a server certificate (TLS server authentication)')
+  .option('--gateway', 'a gateway client certificate; its CN is the broker username {site}.{id}')
+  .option('--name <host>', 'server: the host name (or address) clients connect to')
+  .option('--dns <name>', 'server: another DNS name (repeatable)', collect, [])
+  .option('--ip <address>', 'server: an IP address clients connect to (repeatable)', collect, [])
+  .option('--site <site>', 'gateway: its site id')
+  .option('--id <gateway>', 'gateway: its gateway id')
+  .option('--key-type <type>', 'ec (P-256) or rsa (3072 bits)', keyType, 'ec')
+  .option('--days <n>', 'validity in days (default 1825, never past the CA)', integer('days', 1, 3650))
+  .option('--out <basename>', 'file base name (default: the host name, or gateway-{site}-{id})')
+  .action(async (opts: import('./pki-command.js').PkiIssueOptions) => {
+    const { runPkiIssue } = await import('./pki-command.js');
+    await runPkiIssue(opts);
+  });
+
 const profiles = program.command('profiles').description('device profiles (device-profiles/*.yaml): check them, publish their JSON Schema');
 profiles.command('validate')
   .description('check profile files as a gateway loads them; prints OK or the problems per file, exit code 1 if any')
@@ -195,7 +250,7 @@ profiles.command('json-schema')
   });
 
 function describeFailure(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof InvalidArgumentError) return err.message;
+  if (err instanceof ConfigError || err instanceof InvalidArgumentError || (err as Error)?.name === 'PkiError' || (err as Error)?.name === 'MqttTlsError') return (err as Error).message;
   const { code, port } = err as { code?: string; port?: number };
   if (code === 'EADDRINUSE') return `port ${port ?? ''} is already in use: stop what holds it or choose another port (e.g. SB_API_PORT, SB_BROKER_PORT, --port)`;
   return (err as Error)?.stack ?? String(err);

@@ -1,9 +1,18 @@
 // Runs one backend part on its own (`shaobing broker|ingest|api`), from the backend
 // configuration, until SIGINT/SIGTERM.
+import fs from 'node:fs';
 import path from 'node:path';
 import { AccountStore, loadAccounts, startBroker } from '../broker/index.js';
+import type { BrokerTlsOptions } from '../broker/server.js';
+import { ConfigError } from '../lib/config.js';
+import { loadMqttTls, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import { startAccountSync } from '../broker/registry-accounts.js';
+import { connectConfigPublisher } from '../api/registry/config-publisher.js';
+import { RegistryStore } from '../api/registry/registry-store.js';
+import { SecretBox } from '../api/registry/secret-box.js';
 import { buildApi } from '../api/server.js';
 import { loadTokensFile } from '../api/auth.js';
+import { AuditLog } from '../api/access/audit-log.js';
 import { loadBaselinesFile } from '../api/ecology/baselines.js';
 import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory } from '../api/gateway-directory.js';
@@ -18,7 +27,7 @@ import { AlarmStoreReader } from '../store/alarms/alarm-store.js';
 import { EventLog, EventLogReader } from '../store/events/event-log.js';
 import { createStore } from '../store/index.js';
 import { SnapshotReader, SnapshotStore } from '../store/snapshots/index.js';
-import { alarmStorePath, cameraDataPaths, type BackendConfig } from './backend-config.js';
+import { alarmStorePath, apiRateLimits, auditLogPath, cameraDataPaths, registryPaths, type BackendConfig } from './backend-config.js';
 
 const DAY_MS = 86_400_000;
 
@@ -30,10 +39,33 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function mqttLogin(config: BackendConfig, service: string): { url: string; username: string; password: string } {
+function mqttLogin(config: BackendConfig, service: string): { url: string; username: string; password: string; tls: MqttTlsMaterial | undefined } {
   const { url, username, password } = config.mqtt;
   if (!username || !password) throw new Error(`${service} needs broker credentials: set mqtt.username and mqtt.password (SB_MQTT_USERNAME, SB_MQTT_PASSWORD)`);
-  return { url, username, password };
+  return { url, username, password, tls: loadMqttTls(url, config.mqtt) };
+}
+
+/** Reads a PEM file named by a setting; an unreadable one stops the start naming the setting. */
+function readPem(file: string, setting: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The broker's TLS listener from broker.tls (file names) as startBroker takes it (contents). */
+function brokerTls(config: BackendConfig): BrokerTlsOptions | undefined {
+  const settings = config.broker.tls;
+  if (!settings) return undefined;
+  return {
+    ...(settings.host !== undefined ? { host: settings.host } : {}),
+    port: settings.port,
+    cert: readPem(settings.cert, 'broker.tls.cert'),
+    key: readPem(settings.key, 'broker.tls.key'),
+    ...(settings.ca !== undefined ? { ca: readPem(settings.ca, 'broker.tls.ca') } : {}),
+    requireClientCert: settings.requireClientCert,
+  };
 }
 
 async function runUntilSignal(logger: Logger, stop: () => Promise<void>): Promise<void> {
@@ -45,20 +77,37 @@ async function runUntilSignal(logger: Logger, stop: () => Promise<void>): Promis
 export async function runBroker(config: BackendConfig): Promise<void> {
   const logger = createLogger('shaobing-broker');
   if (!config.broker.accounts) throw new Error('the broker needs an accounts file: set broker.accounts (SB_BROKER_ACCOUNTS); see docs/configuration.md');
-  const accounts = await AccountStore.fromFile(config.broker.accounts);
-  const broker = await startBroker({ host: config.broker.host, port: config.broker.port, accounts, logger });
-  logger.info({ accounts: accounts.size }, 'accounts loaded');
+  const fileAccounts = await loadAccounts(config.broker.accounts);
+  const accounts = new AccountStore(fileAccounts);
+  // Gateways provisioned through the api: read from its registry (read-only), polled.
+  let disconnect: (username: string) => number = () => 0;
+  const registrySync = config.broker.registry
+    ? startAccountSync({
+      store: accounts, fileAccounts, registryFile: config.broker.registry,
+      disconnectUser: (username) => disconnect(username), logger: logger.child({ service: 'registry-accounts' }), intervalMs: config.broker.registryPollMs,
+    })
+    : undefined;
+  const { maxPacketBytes, ...limits } = config.broker.limits;
+  const broker = await startBroker({
+    host: config.broker.host, port: config.broker.port, accounts, logger, maxPacketSize: maxPacketBytes, limits,
+    tls: brokerTls(config), allowPlainTcp: config.broker.allowPlainTcp,
+  });
+  disconnect = (username) => broker.disconnectUser(username);
+  logger.info({ accounts: accounts.size, registry: config.broker.registry }, 'accounts loaded');
   process.on('SIGHUP', () => {
     loadAccounts(config.broker.accounts!)
       .then((next) => {
-        const changes = accounts.replace(next);
+        const changes = registrySync ? registrySync.setFileAccounts(next) : accounts.replace(next);
         // Sessions are bound at CONNECT: end those of removed accounts and changed passwords.
         for (const username of [...changes.removed, ...changes.changed]) broker.disconnectUser(username);
         logger.info({ changes }, 'accounts reloaded');
       })
       .catch((err: Error) => logger.error({ err: err.message }, 'accounts reload refused; keeping the current accounts'));
   });
-  await runUntilSignal(logger, () => broker.close());
+  await runUntilSignal(logger, async () => {
+    registrySync?.close();
+    await broker.close();
+  });
 }
 
 export async function runIngest(config: BackendConfig): Promise<void> {
@@ -115,15 +164,22 @@ export async function runApi(config: BackendConfig): Promise<void> {
   const events = new EventLogReader(eventLogPath);
   const alarmReader = new AlarmStoreReader(alarmStorePath(config));
   const registry = createRegistry();
+  const audit = new AuditLog(auditLogPath(config));
   const liveHub = new LiveHub({ registry });
   const liveFeed = connectLiveFeed({ ...login, clientId: `shaobing-api-${process.pid}-live` }, liveHub, logger, registry);
+  const { registryPath, keyFile } = registryPaths(config);
+  const provisioning = new RegistryStore(registryPath, SecretBox.fromKeyFile(keyFile));
+  const configPublisher = connectConfigPublisher({ ...login, clientId: `shaobing-api-${process.pid}-config` }, logger);
   const api = await buildApi({
     store, directory, registry, logger, snapshots, events, commands,
+    ...(config.api.tls ? { https: { cert: readPem(config.api.tls.cert, 'api.tls.cert'), key: readPem(config.api.tls.key, 'api.tls.key') } } : {}),
+    provisioning: { registry: provisioning, publisher: configPublisher, brokerUrl: config.registry.brokerUrl },
     commandTimeoutMs: config.api.commandTimeoutMs, auth: { tokens, anonymousRole: config.api.anonymousRole }, ecologyBaselines, carbon: config.carbon,
+    rateLimits: apiRateLimits(config), audit,
     live: liveHub, alarms: { reader: alarmReader, publisher: liveFeed },
   });
   await api.listen({ host: config.api.host, port: config.api.port });
-  logger.info({ url: `http://${config.api.host}:${config.api.port}`, tokens: tokens.length, anonymousRole: config.api.anonymousRole, snapshotDir, eventLogPath }, 'api listening');
+  logger.info({ url: `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${config.api.port}`, tokens: tokens.length, anonymousRole: config.api.anonymousRole, snapshotDir, eventLogPath }, 'api listening');
   await runUntilSignal(logger, async () => {
     await api.close();
     liveHub.close();
@@ -133,6 +189,9 @@ export async function runApi(config: BackendConfig): Promise<void> {
     snapshots.close();
     events.close();
     alarmReader.close();
+    audit.close();
+    await configPublisher.close();
+    provisioning.close();
     await store.close();
   });
 }

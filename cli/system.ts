@@ -6,9 +6,15 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
 import { registerBrokerMetrics } from '../broker/metrics.js';
+import { startAccountSync, type AccountSync } from '../broker/registry-accounts.js';
+import { connectConfigPublisher } from '../api/registry/config-publisher.js';
+import { RegistryStore } from '../api/registry/registry-store.js';
+import { SecretBox } from '../api/registry/secret-box.js';
 import { buildApi } from '../api/server.js';
 import type { CarbonOptions } from '../api/carbon/routes.js';
-import { generateToken, hashToken, type AnonymousRole, type ApiToken, type Role } from '../api/auth.js';
+import { generateToken, hashToken, ROLES, type AnonymousRole, type ApiToken, type Role } from '../api/auth.js';
+import { AuditLog } from '../api/access/audit-log.js';
+import type { RateLimitSettings } from '../api/access/rate-limits.js';
 import type { Baselines } from '../api/ecology/baselines.js';
 import { connectCommandClient } from '../api/command-client.js';
 import { connectGatewayDirectory, type GatewayDirectory } from '../api/gateway-directory.js';
@@ -73,10 +79,12 @@ export interface SystemOptions {
   /** Shared by gateways and simulators so tests can predict sample values (default Date.now). */
   clock?: () => number;
   registry?: Registry;
-  /** API tokens besides the three made up for this run (one per role, see RunningSystem.apiTokens). */
+  /** API tokens besides the ones made up for this run (one per role, see RunningSystem.apiTokens). */
   apiTokens?: ApiToken[];
   /** Role of requests without a token (default viewer). */
   anonymousRole?: AnonymousRole;
+  /** API rate limits (default: api/access/rate-limits.ts DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimitSettings>;
   /** How long PTZ/capture wait for the gateway's answer (default 10 s). */
   commandTimeoutMs?: number;
   /** Snapshot retention (defaults: 30 days, 10 GiB); the directory is {dataDir}/snapshots. */
@@ -119,10 +127,14 @@ export interface RunningSystem {
   alarms: AlarmService;
   /** The API's live-stream hub (GET /v1/live): its stats() for tests. */
   liveHub: LiveHub;
-  /** Bearer tokens made up for this run, one per role (their hashes live only in this process). */
+  /** Bearer tokens made up for this run, one per role, named system-<role> (their hashes live only in this process). */
   apiTokens: Record<Role, string>;
   /** Credentials of a service account, for tests that publish as a trusted client. */
   serviceLogin: { username: string; password: string };
+  /** The provisioning registry the API owns ({dataDir}/registry.db, key {dataDir}/registry.key). */
+  provisioning: RegistryStore;
+  /** Keeps the broker's accounts in step with the registry (refresh() re-reads it now). */
+  registrySync: AccountSync;
   /** Adds a gateway account (for tests that connect their own gateway client). */
   addGatewayAccount(site: string, gateway: string): Promise<{ username: string; password: string }>;
   /** Stops ingest with its snapshot store, event log and alarm service, and starts them again from disk (same MQTT sessions). */
@@ -160,9 +172,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       gatewayLogins.set(username, await login(username, (passwordHash) => ({ role: 'gateway', username, passwordHash, site: spec.site, gateway: spec.gateway })));
     }
     const accountStore = new AccountStore(accounts);
+    // The API's provisioning registry; the broker reads its gateways read-only, as `shaobing broker` does.
+    const provisioning = new RegistryStore(path.join(dataDir, 'registry.db'), SecretBox.fromKeyFile(path.join(dataDir, 'registry.key')));
+    cleanups.push(() => provisioning.close());
 
     const broker = await startBroker({ port: options.brokerPort ?? 0, accounts: accountStore, logger: logger.child({ service: 'broker' }) });
     cleanups.push(() => broker.close());
+    const registrySync = startAccountSync({
+      store: accountStore, fileAccounts: accounts, registryFile: provisioning.file,
+      disconnectUser: (username) => broker.disconnectUser(username), logger: logger.child({ service: 'registry-accounts' }),
+    });
+    cleanups.push(() => registrySync.close());
     registerBrokerMetrics(registry, broker);
 
     const store = createStore(options.store, logger.child({ service: 'store' }));
@@ -232,15 +252,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     // The API reads the alarm store read-only, as `shaobing api` does from another process.
     const alarmReader = new AlarmStoreReader(ingestSide.alarmStore.file);
     cleanups.push(() => alarmReader.close());
-    const apiTokens = { viewer: generateToken(), emergency: generateToken(), admin: generateToken() };
+    const apiTokens = Object.fromEntries(ROLES.map((role) => [role, generateToken()])) as Record<Role, string>;
     const tokens: ApiToken[] = [
       ...(Object.entries(apiTokens) as Array<[Role, string]>).map(([role, token]) => ({ name: `system-${role}`, role, sha256: hashToken(token) })),
       ...(options.apiTokens ?? []),
     ];
+    const audit = new AuditLog(path.join(dataDir, 'audit.db'));
+    cleanups.push(() => audit.close());
+    const configPublisher = connectConfigPublisher({ url: broker.url, ...apiLogin, clientId: 'shaobing-api-config' }, logger.child({ service: 'api' }));
+    cleanups.push(() => configPublisher.close());
+    await configPublisher.ready;
     const api = await buildApi({
       store, directory, registry, logger: logger.child({ service: 'api' }),
+      provisioning: { registry: provisioning, publisher: configPublisher, brokerUrl: broker.url },
       snapshots: snapshotReader, events: eventReader, commands, commandTimeoutMs: options.commandTimeoutMs,
-      auth: { tokens, anonymousRole: options.anonymousRole ?? 'viewer' }, ecologyBaselines: options.ecologyBaselines, carbon: options.carbon,
+      auth: { tokens, anonymousRole: options.anonymousRole ?? 'viewer' }, rateLimits: options.rateLimits, audit, ecologyBaselines: options.ecologyBaselines, carbon: options.carbon,
       live: liveHub, alarms: { reader: alarmReader, publisher: liveFeed, ackTimeoutMs: options.alarmAckTimeoutMs },
     });
     cleanups.push(() => api.close());
@@ -290,11 +316,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const running: RunningSystem = {
       apiUrl, brokerUrl: broker.url, store, broker, ingest: ingestSide.ingest, api, sites: runningSites, deadLetters, snapshots, events, apiTokens,
       alarmStore: ingestSide.alarmStore, alarms: ingestSide.alarms, liveHub,
-      serviceLogin: apiLogin,
+      serviceLogin: apiLogin, provisioning, registrySync,
       addGatewayAccount: async (site, gateway) => {
         const username = `${site}.${gateway}`;
         const credentials = await login(username, (passwordHash) => ({ role: 'gateway', username, passwordHash, site, gateway }));
-        accountStore.replace(accounts);
+        registrySync.setFileAccounts(accounts);
         return credentials;
       },
       restartIngest: async () => {

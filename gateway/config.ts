@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema, describeIssues, idSchema, MAX_SAMPLES_PER_MESSAGE, MAX_TELEMETRY_BYTES } from '../protocol/index.js';
+import { mqttTlsFileSettings, mqttTlsProblem } from '../lib/mqtt-tls.js';
 import { cameraDiscoverySettingsSchema, cameraSettingsSchema, checkCameraList } from './cameras/settings.js';
 
 export const mqttSettingsSchema = z.strictObject({
@@ -16,6 +17,11 @@ export const mqttSettingsSchema = z.strictObject({
   clientId: z.string().min(1).max(128).optional(),
   keepaliveS: z.number().int().min(5).max(3600).default(30),
   reconnectPeriodMs: z.number().int().min(100).max(600_000).default(2000),
+  /** mqtts:// only: the site CA (`shaobing pki init`), and the gateway's certificate for mutual TLS. */
+  ...mqttTlsFileSettings,
+}).superRefine((mqtt, ctx) => {
+  const problem = mqttTlsProblem(mqtt.url, mqtt);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.setting], message: problem.message });
 });
 
 const MIB = 1024 * 1024;

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
+import { loadMqttTls } from '../lib/mqtt-tls.js';
 import { topics, type CameraHealth, type DeviceConfig, type GatewayRef } from '../protocol/index.js';
 import { createAcquisition, type Acquisition } from './acquisition.js';
 import { fileConfigStore, memoryConfigStore } from './applied-config.js';
@@ -103,6 +104,8 @@ async function startDevices(settings: GatewaySettings, acquisition: Acquisition,
 
 export async function startGateway(config: GatewaySettingsInput, options: GatewayOptions): Promise<Gateway> {
   const settings = parseGatewaySettings(config);
+  // Read before anything is opened: an unreadable CA or key file stops the start cleanly.
+  const mqttTls = loadMqttTls(settings.mqtt.url, settings.mqtt);
   const clock = options.clock ?? Date.now;
   const logger = options.logger.child({ site: settings.site, gateway: settings.gateway });
   const ref: GatewayRef = { site: settings.site, gateway: settings.gateway };
@@ -185,6 +188,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
       keepaliveS: settings.mqtt.keepaliveS,
       reconnectPeriodMs: settings.mqtt.reconnectPeriodMs,
       will: { topic: topics.status(ref), payload: buildWillStatus() },
+      tls: mqttTls,
     },
     logger,
   );

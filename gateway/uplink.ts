@@ -8,6 +8,7 @@
 // outbox still holds the rows and sends them again with its own window).
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
 
 /** Settles with the promise's value, or with `fallback` if it takes longer than `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -30,6 +31,8 @@ export interface UplinkOptions {
   keepaliveS: number;
   reconnectPeriodMs: number;
   will: { topic: string; payload: unknown };
+  /** For mqtts:// URLs: the CA to trust and, for mutual TLS, the gateway's certificate and key. */
+  tls?: MqttTlsMaterial | undefined;
 }
 
 export interface UplinkStats {
@@ -69,6 +72,7 @@ export class Uplink {
       // arrives anew on every subscription anyway.
       clean: true,
       will: { topic: options.will.topic, payload: Buffer.from(JSON.stringify(options.will.payload)), qos: 1, retain: true },
+      ...mqttTlsClientOptions(options.tls),
     });
     this.client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
     this.client.on('offline', () => logger.info('mqtt offline'));

@@ -10,6 +10,7 @@ import {
   MAX_TELEMETRY_BYTES, decodeJson, decodeSnapshot, eventSchema, filters, parseTopic, telemetrySchema, type GatewayEvent,
 } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 import { Counter, Gauge, Histogram, getOrCreate, type Registry } from '../lib/metrics.js';
 import { delay } from '../lib/wait.js';
@@ -23,7 +24,7 @@ import { futureTimestampProblem, toStoredSamples } from './telemetry-to-samples.
 import { WriteBatcher } from './write-batcher.js';
 
 export interface IngestOptions {
-  mqtt: { url: string; username: string; password: string; clientId: string };
+  mqtt: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined };
   store: TelemetryStore;
   deadLetters: DeadLetterStore;
   logger: Logger;
@@ -101,6 +102,7 @@ export function startIngest(options: IngestOptions): IngestService {
     clean: false, // persistent session: the broker keeps what we have not acked while we are away
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    ...mqttTlsClientOptions(options.mqtt.tls),
   });
 
   function deadLetter(topic: string, payload: Buffer, cause: string, reason: string): void {

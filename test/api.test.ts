@@ -72,10 +72,14 @@ describe('API', () => {
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths).sort()).toEqual([
-      '/healthz', '/metrics', '/v1/alarms', '/v1/alarms/history', '/v1/alarms/{id}', '/v1/alarms/{id}/ack', '/v1/cameras', '/v1/cameras/{site}/{gateway}/{camera}', '/v1/cameras/{site}/{gateway}/{camera}/capture',
+      '/healthz', '/metrics', '/v1/alarms', '/v1/alarms/history', '/v1/alarms/{id}', '/v1/alarms/{id}/ack', '/v1/audit', '/v1/cameras', '/v1/cameras/{site}/{gateway}/{camera}', '/v1/cameras/{site}/{gateway}/{camera}/capture',
       '/v1/cameras/{site}/{gateway}/{camera}/ptz', '/v1/cameras/{site}/{gateway}/{camera}/snapshots',
       '/v1/cameras/{site}/{gateway}/{camera}/snapshots/latest', '/v1/cameras/{site}/{gateway}/{camera}/stream',
-      '/v1/carbon/emissions', '/v1/carbon/factor-sets', '/v1/ecology/aqi', '/v1/ecology/summary', '/v1/events', '/v1/gateways', '/v1/live', '/v1/readings/history', '/v1/readings/latest', '/v1/snapshots/{sha256}',
+      '/v1/carbon/emissions', '/v1/carbon/factor-sets', '/v1/ecology/aqi', '/v1/ecology/summary', '/v1/events', '/v1/gateways', '/v1/live', '/v1/readings/history', '/v1/readings/latest',
+      '/v1/registry/gateways', '/v1/registry/gateways/{site}/{gateway}', '/v1/registry/gateways/{site}/{gateway}/cameras',
+      '/v1/registry/gateways/{site}/{gateway}/cameras/{camera}', '/v1/registry/gateways/{site}/{gateway}/config/push',
+      '/v1/registry/gateways/{site}/{gateway}/devices', '/v1/registry/gateways/{site}/{gateway}/devices/{device}',
+      '/v1/registry/gateways/{site}/{gateway}/revoke', '/v1/registry/sites', '/v1/snapshots/{sha256}',
     ]);
     const html = await fetch(`${system.apiUrl}/docs/`);
     expect(html.status).toBe(200);

@@ -215,12 +215,17 @@ describe('cameras through the API', () => {
     ]);
   });
 
-  it('gives the stream address to operators only: 403 naming the role, 401 for a bad token', async () => {
+  it('gives the stream address to operators only: 403 naming the permission, 401 for a bad token', async () => {
     const anonymous = await api(`${CAMERA_BASE}/cam-1/stream`);
     expect(anonymous.status).toBe(403);
-    expect(((await anonymous.json()) as { message: string }).message).toBe('this needs the emergency role; anonymous requests have the viewer role');
+    expect(((await anonymous.json()) as { message: string }).message).toBe('this needs the "camera-stream" permission (roles: emergency, admin); anonymous requests have the viewer role');
     const viewer = await api(`${CAMERA_BASE}/cam-1/stream`, { token: system.apiTokens.viewer });
-    expect({ status: viewer.status, body: await viewer.json() }).toEqual({ status: 403, body: { error: 'Forbidden', message: 'this needs the emergency role; token "system-viewer" has the viewer role' } });
+    expect({ status: viewer.status, body: await viewer.json() }).toEqual({
+      status: 403, body: { error: 'Forbidden', message: 'this needs the "camera-stream" permission (roles: emergency, admin); token "system-viewer" has the viewer role', permission: 'camera-stream' },
+    });
+    // A technician installs cameras but is no operator: no stream address, no PTZ.
+    expect((await api(`${CAMERA_BASE}/cam-1/stream`, { token: system.apiTokens.technician })).status).toBe(403);
+    expect((await api(`${CAMERA_BASE}/cam-1/ptz`, { method: 'POST', body: JSON.stringify({ action: 'stop' }), token: system.apiTokens.technician })).status).toBe(403);
     const bad = await api(`${CAMERA_BASE}/cam-1/stream`, { token: 'sbt_not-a-real-token' });
     expect(bad.status).toBe(401);
     expect(bad.headers.get('www-authenticate')).toBe('Bearer realm="shaobing"');

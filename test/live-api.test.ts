@@ -225,7 +225,7 @@ describe('live stream and alarms through the API', () => {
       expect(await json(api('/v1/alarms/no-such-alarm'))).toEqual({ status: 404, body: { error: 'Not Found', message: 'no alarm "no-such-alarm"' } });
     });
 
-    it('acknowledging needs the emergency role; it is recorded by ingest, returned, and seen live', async () => {
+    it('acknowledging needs the alarm-ack permission (emergency, admin); it is recorded by ingest, returned, and seen live', async () => {
       const asViewer = await api(`/v1/alarms/${raised.id}/ack`, { method: 'POST', token: system.apiTokens.viewer, body: JSON.stringify({}) });
       expect(asViewer.status).toBe(403);
       const anonymous = await api(`/v1/alarms/${raised.id}/ack`, { method: 'POST' });

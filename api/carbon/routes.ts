@@ -149,6 +149,7 @@ export const carbonRoutes: FastifyPluginAsync<{ store: TelemetryStore; carbon?: 
   }
 
   api.get('/v1/carbon/factor-sets', {
+    config: { permission: 'read' },
     schema: { summary: 'Emission factor sets: electricity by vintage and grid, fuels from NCV × carbon × oxidation × 44/12', tags: ['carbon'], response: { 200: factorSetsResponse } },
   }, async () => ({
     default: defaultSet.id,
@@ -157,6 +158,7 @@ export const carbonRoutes: FastifyPluginAsync<{ store: TelemetryStore; carbon?: 
   }));
 
   api.get('/v1/carbon/emissions', {
+    config: { permission: 'read' },
     schema: {
       summary: 'CO2 emissions from energy and fuel meter counters, per device and site, by local day or month, scope 1 and 2',
       description: 'Activity is the increase of each counter (resets, wrap-around, gaps and implausible jumps handled and flagged per bucket), '

@@ -78,6 +78,7 @@ export const ecologyRoutes: FastifyPluginAsync<EcologyRoutesOptions> = async (ap
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/v1/ecology/aqi', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Air quality index of a site: hourly (real-time) and daily reports under HJ 633-2012 or HJ 633-2026',
       description: 'Per indicator: concentration, data coverage against the validity rules, IAQI; then AQI, level, category, colour, '
@@ -98,6 +99,7 @@ export const ecologyRoutes: FastifyPluginAsync<EcologyRoutesOptions> = async (ap
   });
 
   api.get('/v1/ecology/summary', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Water level, soil moisture and dose rate of a site: latest, 24-hour min/mean/max, deviation from the configured baseline',
       tags: ['ecology'],

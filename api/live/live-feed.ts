@@ -8,6 +8,7 @@ import {
   MAX_TELEMETRY_BYTES, alarmSchema, decodeJson, filters, parseTopic, telemetrySchema, topics, type Alarm,
 } from '../../protocol/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../../lib/mqtt-tls.js';
 import { Counter, getOrCreate, type Registry } from '../../lib/metrics.js';
 import { subscribeOnEveryConnect } from '../../lib/mqtt-subscribe.js';
 import type { LiveHub } from './live-hub.js';
@@ -27,7 +28,7 @@ export interface LiveFeed extends AlarmPublisher {
 }
 
 export function connectLiveFeed(
-  options: { url: string; username: string; password: string; clientId: string },
+  options: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined },
   hub: LiveHub,
   logger: Logger,
   registry?: Registry,
@@ -38,6 +39,7 @@ export function connectLiveFeed(
   const client: MqttClient = mqtt.connect(options.url, {
     clientId: options.clientId, username: options.username, password: options.password,
     clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
+    ...mqttTlsClientOptions(options.tls),
   });
 
   client.on('message', (topic, payload) => {

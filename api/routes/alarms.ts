@@ -45,6 +45,7 @@ export const alarmsRoutes: FastifyPluginAsync<AlarmsRoutesOptions> = async (app,
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/v1/alarms', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Active alarms (raised or acknowledged, not cleared), most severe first, then newest',
       tags: ['alarms'],
@@ -57,6 +58,7 @@ export const alarmsRoutes: FastifyPluginAsync<AlarmsRoutesOptions> = async (app,
   });
 
   api.get('/v1/alarms/history', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Alarms active at any time in a range (raised before `to`, not cleared before `from`), newest first',
       tags: ['alarms'],
@@ -78,6 +80,7 @@ export const alarmsRoutes: FastifyPluginAsync<AlarmsRoutesOptions> = async (app,
   });
 
   api.get('/v1/alarms/:id', {
+    config: { permission: 'read' },
     schema: {
       summary: 'One alarm as it stands, with every change (raised, escalated, acknowledged, cleared), oldest first',
       tags: ['alarms'],
@@ -91,9 +94,9 @@ export const alarmsRoutes: FastifyPluginAsync<AlarmsRoutesOptions> = async (app,
   });
 
   api.post('/v1/alarms/:id/ack', {
-    config: { minRole: 'emergency' },
+    config: { permission: 'alarm-ack' },
     schema: {
-      summary: 'Acknowledge an alarm (emergency role): recorded by ingest, sent to every live client',
+      summary: 'Acknowledge an alarm (alarm-ack permission: emergency, admin): recorded by ingest, sent to every live client',
       description: 'The acknowledgement carries the token\'s name as `by`. Answers once ingest recorded it (at most about '
         + `${Math.round(ackTimeoutMs / 1000)} s); 409 when the alarm is cleared or already acknowledged.`,
       tags: ['alarms'],

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cameraStateSchema } from '../../protocol/index.js';
 import type { SnapshotReader } from '../../store/snapshots/index.js';
-import { hasRole } from '../auth.js';
+import { hasPermission } from '../auth.js';
 import { cameraHealth, cameraViews, type CameraView } from '../camera-views.js';
 import type { CommandBody, CommandClient } from '../command-client.js';
 import type { GatewayDirectory } from '../gateway-directory.js';
@@ -87,6 +87,7 @@ export const camerasRoutes: FastifyPluginAsync<CamerasRoutesOptions> = async (ap
   };
 
   api.get('/v1/cameras', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Cameras of all gateways with health, metadata and latest snapshot',
       description: 'From the gateways\' retained status; an offline gateway\'s cameras show as `unknown` with their last known details. Never includes the stream address (see /stream).',
@@ -96,22 +97,23 @@ export const camerasRoutes: FastifyPluginAsync<CamerasRoutesOptions> = async (ap
     },
   }, async (request) => {
     const { site, gateway, state } = request.query;
-    const cameras = views(hasRole(request.principal.role, 'emergency'), { site, gateway }).filter((v) => state === undefined || v.state === state);
+    const cameras = views(hasPermission(request.principal.role, 'camera-stream'), { site, gateway }).filter((v) => state === undefined || v.state === state);
     return { cameras };
   });
 
   api.get('/v1/cameras/:site/:gateway/:camera', {
+    config: { permission: 'read' },
     schema: { summary: 'One camera', tags: ['cameras'], params: cameraParams, response: { 200: cameraSchema, 404: errorSchema } },
   }, async (request, reply) => {
     const { site, gateway, camera } = request.params;
-    const view = views(hasRole(request.principal.role, 'emergency'), { site, gateway }).find((v) => v.camera === camera);
+    const view = views(hasPermission(request.principal.role, 'camera-stream'), { site, gateway }).find((v) => v.camera === camera);
     return view ?? notFound(reply, unknownCamera(site, gateway, camera));
   });
 
   api.get('/v1/cameras/:site/:gateway/:camera/stream', {
-    config: { minRole: 'emergency' },
+    config: { permission: 'camera-stream', audit: true },
     schema: {
-      summary: 'The camera\'s RTSP stream address (emergency)', tags: ['cameras'], params: cameraParams,
+      summary: 'The camera\'s RTSP stream address (camera-stream permission: emergency, admin)', tags: ['cameras'], params: cameraParams,
       response: { 200: z.object({ site: z.string(), gateway: z.string(), camera: z.string(), streamUri: z.string(), xaddr: z.string().optional(), gatewayState: z.enum(['online', 'offline']) }), 404: errorSchema },
     },
   }, async (request, reply) => {
@@ -144,16 +146,16 @@ export const camerasRoutes: FastifyPluginAsync<CamerasRoutesOptions> = async (ap
   }
 
   api.post('/v1/cameras/:site/:gateway/:camera/ptz', {
-    config: { minRole: 'emergency' },
-    schema: { summary: 'Pan/tilt/zoom: move, stop or go to a preset (emergency)', tags: ['cameras'], params: cameraParams, body: ptzBody, response: commandResponses },
+    config: { permission: 'camera-control' },
+    schema: { summary: 'Pan/tilt/zoom: move, stop or go to a preset (camera-control permission: emergency, admin)', tags: ['cameras'], params: cameraParams, body: ptzBody, response: commandResponses },
   }, async (request, reply) => {
     const { camera } = request.params;
     return runCommand(reply, request.params, { type: 'ptz', camera, ...request.body }, true);
   });
 
   api.post('/v1/cameras/:site/:gateway/:camera/capture', {
-    config: { minRole: 'emergency' },
-    schema: { summary: 'Take a snapshot now (emergency); it arrives as the camera\'s latest snapshot', tags: ['cameras'], params: cameraParams, body: captureBody.optional(), response: commandResponses },
+    config: { permission: 'camera-control' },
+    schema: { summary: 'Take a snapshot now (camera-control permission: emergency, admin); it arrives as the camera\'s latest snapshot', tags: ['cameras'], params: cameraParams, body: captureBody.optional(), response: commandResponses },
   }, async (request, reply) => {
     const { camera } = request.params;
     return runCommand(reply, request.params, { type: 'capture', cameras: [camera], ...(request.body?.reason ? { reason: request.body.reason } : {}) }, false);

@@ -10,6 +10,7 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 
 export const eventsRoutes: FastifyPluginAsync<{ events: EventLogReader }> = async (app, { events }) => {
   app.withTypeProvider<ZodTypeProvider>().get('/v1/events', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Gateway events over a time range, newest first',
       tags: ['events'],

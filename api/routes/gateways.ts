@@ -17,6 +17,7 @@ const gatewaysResponse = z.object({
 
 export const gatewaysRoutes: FastifyPluginAsync<{ directory: GatewayDirectory }> = async (app, { directory }) => {
   app.withTypeProvider<ZodTypeProvider>().get('/v1/gateways', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Gateways with their state (online/offline) and when they were last seen',
       tags: ['gateways'],

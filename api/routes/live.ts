@@ -39,6 +39,7 @@ export const liveRoutes: FastifyPluginAsync<{ hub: LiveHub }> = async (app, { hu
   app.addHook('preClose', async () => { hub.closeClients(); });
 
   app.withTypeProvider<ZodTypeProvider>().get('/v1/live', {
+    config: { permission: 'read' },
     schema: { summary: 'Live readings and alarm changes (Server-Sent Events)', description: DESCRIPTION, tags: ['live'], querystring: liveQuery },
   }, (request, reply) => {
     const { types, ...filter } = request.query;

@@ -33,6 +33,7 @@ export const readingsRoutes: FastifyPluginAsync<{ store: TelemetryStore }> = asy
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/v1/readings/latest', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Latest value of every matching field of every matching series',
       tags: ['readings'],
@@ -46,6 +47,7 @@ export const readingsRoutes: FastifyPluginAsync<{ store: TelemetryStore }> = asy
   });
 
   api.get('/v1/readings/history', {
+    config: { permission: 'read' },
     schema: {
       summary: 'Readings over a time range, raw or aggregated per window',
       tags: ['readings'],

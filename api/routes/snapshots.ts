@@ -56,6 +56,7 @@ export const snapshotsRoutes: FastifyPluginAsync<{ snapshots: SnapshotReader }> 
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/v1/cameras/:site/:gateway/:camera/snapshots/latest', {
+    config: { permission: 'read' },
     schema: {
       summary: 'The camera\'s latest snapshot (JPEG)',
       description: 'ETag is the image\'s SHA-256; Cache-Control no-cache (revalidate: the latest changes); 404 before the first snapshot.',
@@ -69,6 +70,7 @@ export const snapshotsRoutes: FastifyPluginAsync<{ snapshots: SnapshotReader }> 
   });
 
   api.get('/v1/cameras/:site/:gateway/:camera/snapshots', {
+    config: { permission: 'read' },
     schema: {
       summary: 'The camera\'s snapshots over a time range, newest first',
       tags: ['cameras'], params: cameraParams,
@@ -88,6 +90,7 @@ export const snapshotsRoutes: FastifyPluginAsync<{ snapshots: SnapshotReader }> 
   });
 
   api.get('/v1/snapshots/:sha256', {
+    config: { permission: 'read' },
     schema: {
       summary: 'A snapshot image by its SHA-256 (JPEG, cached for good)',
       tags: ['cameras'], params: z.strictObject({ sha256: z.string().regex(SHA256_PATTERN, 'must be 64 lowercase hex digits') }),

@@ -8,7 +8,7 @@ export const systemRoutes: FastifyPluginAsync<{ store: TelemetryStore; directory
   app, { store, directory, registry },
 ) => {
   app.get('/healthz', {
-    config: { minRole: 'public' },
+    config: { permission: 'public' },
     schema: { summary: 'Liveness and readiness: the store answers and the broker is connected', tags: ['system'] },
   }, async (_request, reply) => {
     const checks: Record<string, string> = {};
@@ -24,6 +24,7 @@ export const systemRoutes: FastifyPluginAsync<{ store: TelemetryStore; directory
   });
 
   app.get('/metrics', {
+    config: { permission: 'read' },
     schema: { summary: 'Prometheus metrics', tags: ['system'] },
   }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);

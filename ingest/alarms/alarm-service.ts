@@ -20,6 +20,7 @@ import {
   type Alarm, type AlarmSeverity, type Command, type GatewayEvent,
 } from '../../protocol/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { mqttTlsClientOptions, type MqttTlsMaterial } from '../../lib/mqtt-tls.js';
 import { Counter, Gauge, Histogram, getOrCreate, type Registry } from '../../lib/metrics.js';
 import { subscribeOnEveryConnect } from '../../lib/mqtt-subscribe.js';
 import { SEVERITY_RANK, type AlarmStore, type RecordedChange } from '../../store/alarms/alarm-store.js';
@@ -34,7 +35,7 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 
 export interface AlarmServiceOptions {
   /** A connection of its own (ingest's account), persistent so acknowledgements wait while ingest is down. */
-  mqtt: { url: string; username: string; password: string; clientId: string };
+  mqtt: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined };
   store: AlarmStore;
   /** Reads and validates the rules (rules file + profile hints). Throws with a message naming the bad rule. */
   loadRules(): CompiledRules | Promise<CompiledRules>;
@@ -122,6 +123,7 @@ export async function startAlarmService(options: AlarmServiceOptions): Promise<A
     clean: false,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    ...mqttTlsClientOptions(options.mqtt.tls),
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'alarm service MQTT error'));
 

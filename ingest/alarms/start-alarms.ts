@@ -1,6 +1,7 @@
 // Ingest's alarm side in one call, as `shaobing ingest` and startSystem (demo, tests) run it:
 // the alarm store, the rules (file or text + profile hints), the engine and the alarm service.
 import type { Logger } from '../../lib/logger.js';
+import type { MqttTlsMaterial } from '../../lib/mqtt-tls.js';
 import type { Registry } from '../../lib/metrics.js';
 import { AlarmStore } from '../../store/alarms/alarm-store.js';
 import { startAlarmService, type AlarmService } from './alarm-service.js';
@@ -8,7 +9,7 @@ import { createAlarmEngine } from './engine.js';
 import { rulesLoader, type RulesSource } from './rules-source.js';
 
 export interface AlarmSideOptions {
-  mqtt: { url: string; username: string; password: string; clientId: string };
+  mqtt: { url: string; username: string; password: string; clientId: string; tls?: MqttTlsMaterial | undefined };
   storePath: string;
   /** Cleared alarms kept this long (default 1 year). */
   maxAgeMs?: number;

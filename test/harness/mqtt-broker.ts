@@ -3,7 +3,7 @@
 // subscriber helper that records what arrives.
 import crypto from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../../broker/index.js';
+import { AccountStore, hashPassword, startBroker, type Account, type BrokerOptions, type RunningBroker } from '../../broker/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
 
@@ -23,7 +23,11 @@ export interface TestBroker {
 }
 
 /** Starts the broker with one account per gateway given, plus `ingest` and `api` service accounts. */
-export async function startTestBroker(gateways: ReadonlyArray<{ site: string; gateway: string }>, logger: Logger = silentLogger()): Promise<TestBroker> {
+export async function startTestBroker(
+  gateways: ReadonlyArray<{ site: string; gateway: string }>,
+  logger: Logger = silentLogger(),
+  brokerOptions: Pick<BrokerOptions, 'limits' | 'maxPacketSize'> = {},
+): Promise<TestBroker> {
   const accounts: Account[] = [];
   const logins = new Map<string, Login>();
   // Low scrypt cost is not available through the public API; one hash per account is fast enough.
@@ -40,7 +44,7 @@ export async function startTestBroker(gateways: ReadonlyArray<{ site: string; ga
     const username = `${site}.${gateway}`;
     await add(username, (passwordHash) => ({ role: 'gateway', username, passwordHash, site, gateway }));
   }
-  const broker = await startBroker({ port: 0, accounts: new AccountStore(accounts), logger });
+  const broker = await startBroker({ ...brokerOptions, port: 0, accounts: new AccountStore(accounts), logger });
   return {
     broker, url: broker.url, port: broker.port, ingest, api,
     gateway: (site, gateway) => {
