@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { listen } from '../lib/net.js';
 import { AccessRefusal, createAccessHooks } from './access-hooks.js';
 import type { AccountDirectory } from './accounts.js';
+import type { DurableSession } from './durable-sessions.js';
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 import { createCounters, type BrokerCountersSnapshot } from './counters.js';
 import { CredentialVerifier, type CredentialVerifierOptions } from './credential-verifier.js';
@@ -43,6 +44,8 @@ export interface BrokerOptions {
   tls?: BrokerTlsOptions;
   /** Plain MQTT on a non-loopback `host` is refused unless this is true (setting broker.allowPlainTcp). */
   allowPlainTcp?: boolean;
+  /** Persistent sessions registered at start, so messages for them are queued before they connect (durable-sessions.ts). */
+  durableSessions?: readonly DurableSession[];
 }
 
 /** MQTT over TLS (mqtts://): PEM contents, not file names. */
@@ -101,7 +104,7 @@ function urlOf(host: string, port: number, scheme = 'mqtt'): string {
   return `${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
-export async function startBroker({ host = '127.0.0.1', port, accounts, logger, maxPacketSize = DEFAULT_MAX_PACKET_SIZE, credentials, limits: limitOverrides, tls: tlsOptions, allowPlainTcp = false }: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker({ host = '127.0.0.1', port, accounts, logger, maxPacketSize = DEFAULT_MAX_PACKET_SIZE, credentials, limits: limitOverrides, tls: tlsOptions, allowPlainTcp = false, durableSessions = [] }: BrokerOptions): Promise<RunningBroker> {
   // Passwords and readings in clear text must not cross a network by accident.
   if (!allowPlainTcp && !isLoopbackHost(host)) {
     throw new ConfigError(`refusing plain (unencrypted) MQTT on ${host}: bind broker.host to 127.0.0.1 and serve other hosts over TLS (broker.tls), or set broker.allowPlainTcp: true (SB_BROKER_ALLOW_PLAIN_TCP=true) to accept it`);
@@ -137,6 +140,12 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
       callback(null);
     },
   });
+
+  // aedes-persistence 11 returns a promise when given no callback; Aedes' types do not declare the field.
+  const persistence = (aedes as unknown as { persistence: { addSubscriptions(client: { id: string }, subs: Array<{ topic: string; qos: 1 }>): Promise<unknown> } }).persistence;
+  for (const session of durableSessions) {
+    await persistence.addSubscriptions({ id: session.clientId }, session.filters.map((topic) => ({ topic, qos: 1 as const })));
+  }
 
   const connectedClients = new Set<Client>();
   const usernameOf = (client: Client) => hooks.accountOf(client)?.username;

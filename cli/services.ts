@@ -6,6 +6,7 @@ import { AccountStore, loadAccounts, startBroker } from '../broker/index.js';
 import type { BrokerTlsOptions } from '../broker/server.js';
 import { ConfigError } from '../lib/config.js';
 import { loadMqttTls, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import { ingestSessions } from '../broker/durable-sessions.js';
 import { startAccountSync } from '../broker/registry-accounts.js';
 import { connectConfigPublisher } from '../api/registry/config-publisher.js';
 import { RegistryStore } from '../api/registry/registry-store.js';
@@ -91,6 +92,7 @@ export async function runBroker(config: BackendConfig): Promise<void> {
   const broker = await startBroker({
     host: config.broker.host, port: config.broker.port, accounts, logger, maxPacketSize: maxPacketBytes, limits,
     tls: brokerTls(config), allowPlainTcp: config.broker.allowPlainTcp,
+    durableSessions: ingestSessions(fileAccounts.filter((a) => a.role === 'ingest').map((a) => a.username), config.ingest.clientId),
   });
   disconnect = (username) => broker.disconnectUser(username);
   logger.info({ accounts: accounts.size, registry: config.broker.registry }, 'accounts loaded');

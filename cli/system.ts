@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore, hashPassword, startBroker, type Account, type RunningBroker } from '../broker/index.js';
+import { ingestSessions } from '../broker/durable-sessions.js';
 import { registerBrokerMetrics } from '../broker/metrics.js';
 import { startAccountSync, type AccountSync } from '../broker/registry-accounts.js';
 import { connectConfigPublisher } from '../api/registry/config-publisher.js';
@@ -176,7 +177,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const provisioning = new RegistryStore(path.join(dataDir, 'registry.db'), SecretBox.fromKeyFile(path.join(dataDir, 'registry.key')));
     cleanups.push(() => provisioning.close());
 
-    const broker = await startBroker({ port: options.brokerPort ?? 0, accounts: accountStore, logger: logger.child({ service: 'broker' }) });
+    const broker = await startBroker({
+      port: options.brokerPort ?? 0, accounts: accountStore, logger: logger.child({ service: 'broker' }),
+      durableSessions: ingestSessions([ingestLogin.username], 'shaobing-ingest'),
+    });
     cleanups.push(() => broker.close());
     const registrySync = startAccountSync({
       store: accountStore, fileAccounts: accounts, registryFile: provisioning.file,
