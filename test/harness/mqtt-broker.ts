@@ -26,7 +26,7 @@ export interface TestBroker {
 export async function startTestBroker(
   gateways: ReadonlyArray<{ site: string; gateway: string }>,
   logger: Logger = silentLogger(),
-  brokerOptions: Pick<BrokerOptions, 'limits' | 'maxPacketSize'> = {},
+  brokerOptions: Pick<BrokerOptions, 'limits' | 'maxPacketSize' | 'durableSessions'> = {},
 ): Promise<TestBroker> {
   const accounts: Account[] = [];
   const logins = new Map<string, Login>();
