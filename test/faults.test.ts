@@ -12,16 +12,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hashPassword } from '../broker/index.js';
-import { OUTBOX_FILE } from '../gateway/index.js';
 import { freePort } from '../lib/net.js';
 import { delay, waitFor } from '../lib/wait.js';
 import { startInfluxd, type InfluxdServer } from './harness/influxd.js';
 import { runCli, type CliProcess } from './harness/processes.js';
+import { readOutboxFile } from './harness/outbox-file.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 
 const LONG = process.env.SB_FAULTS_LONG === '1';
@@ -95,18 +94,7 @@ function startGateway(): CliProcess {
   return start(['gateway', '--config', path.join(dir, 'gw.yaml')]);
 }
 
-/** The gateway's outbox file, read through a separate read-only connection. */
-function outboxState(): { rows: number; lastSeq: number; dropped: number } {
-  const db = new Database(path.join(dir, 'gateway', OUTBOX_FILE), { readonly: true, fileMustExist: true });
-  try {
-    const rows = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-    const meta = Object.fromEntries((db.prepare('SELECT key, value FROM outbox_meta').all() as Array<{ key: string; value: number }>).map((m) => [m.key, m.value]));
-    const dropped = (meta.dropped_age ?? 0) + (meta.dropped_size ?? 0) + (meta.dropped_disk_full ?? 0) + (meta.dropped_refused ?? 0);
-    return { rows, lastSeq: meta.last_seq ?? 0, dropped };
-  } finally {
-    db.close();
-  }
-}
+const outboxState = () => readOutboxFile(path.join(dir, 'gateway'));
 
 /** Every stored reading of the gateway: (device, ts, seq), straight from influxd (not through the proxy). */
 async function storedReadings(): Promise<Array<{ device: string; ts: number; seq: number }>> {

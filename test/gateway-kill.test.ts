@@ -6,15 +6,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { RunningSystem } from '../cli/system.js';
-import { OUTBOX_FILE } from '../gateway/index.js';
 import { defaultProfilesDir, loadProfileLibrary } from '../gateway/profile.js';
 import { waitFor } from '../lib/wait.js';
 import { startModbusSimulator, type ModbusSimulator } from '../simulators/modbus/index.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import { readOutboxFile } from './harness/outbox-file.js';
 import { runCli, type CliProcess } from './harness/processes.js';
 import { startTestSystem } from './harness/system.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
@@ -30,18 +29,7 @@ let dir: string;
 let configFile: string;
 const processes: CliProcess[] = [];
 
-/** What the gateway's outbox file says, read through a separate read-only connection. */
-function outboxState(): { rows: number; lastSeq: number; dropped: number } {
-  const db = new Database(path.join(dir, 'gateway', OUTBOX_FILE), { readonly: true, fileMustExist: true });
-  try {
-    const rows = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-    const meta = Object.fromEntries((db.prepare('SELECT key, value FROM outbox_meta').all() as Array<{ key: string; value: number }>).map((m) => [m.key, m.value]));
-    const dropped = (meta.dropped_age ?? 0) + (meta.dropped_size ?? 0) + (meta.dropped_disk_full ?? 0) + (meta.dropped_refused ?? 0);
-    return { rows, lastSeq: meta.last_seq ?? 0, dropped };
-  } finally {
-    db.close();
-  }
-}
+const outboxState = () => readOutboxFile(path.join(dir, 'gateway'));
 
 /** Every stored sample of this gateway: seq and ts from the store's samples table. */
 function storedSamples(): Array<{ seq: number; ts: number }> {
