@@ -3,13 +3,14 @@
 // id, and wait a bounded time for the gateway's `command-result` event with that id.
 // The api account may publish commands and subscribe to events (broker/acl.ts).
 import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   commandResultDataSchema, commandSchema, decodeJson, eventSchema, filters, parseTopic, topics,
   type Command, type CommandResultData, type GatewayRef,
 } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import { connectService } from '../lib/service-mqtt.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 
 /** A command as the caller describes it: the client adds the protocol head (v, id, ts). */
@@ -38,11 +39,7 @@ export function connectCommandClient(
 ): CommandClient {
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
   const waiting = new Map<string, (outcome: CommandOutcome) => void>();
-  const client: MqttClient = mqtt.connect(options.url, {
-    clientId: options.clientId, username: options.username, password: options.password,
-    clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.tls),
-  });
+  const client: MqttClient = connectService(options);
 
   client.on('message', (topic, payload) => {
     const parsed = parseTopic(topic);

@@ -1,9 +1,10 @@
 // What the API knows about gateways, learned from their retained status messages
 // (and last wills) on the broker. The API reaches gateways only over MQTT.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { decodeJson, filters, parseTopic, statusSchema, type CameraHealth, type Status } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import { connectService } from '../lib/service-mqtt.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 
 export interface GatewayEntry {
@@ -32,11 +33,7 @@ export function connectGatewayDirectory(
   logger: Logger,
 ): GatewayDirectory {
   const entries = new Map<string, GatewayEntry>();
-  const client: MqttClient = mqtt.connect(options.url, {
-    clientId: options.clientId, username: options.username, password: options.password,
-    clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.tls),
-  });
+  const client: MqttClient = connectService(options);
 
   client.on('message', (topic, payload) => {
     const parsed = parseTopic(topic);

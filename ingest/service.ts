@@ -5,12 +5,13 @@
 // With a snapshot store and an event log it also takes camera snapshots (image to disk +
 // index, metadata point to the store) and events (event log, motion/tamper as readings),
 // acknowledged only once all of it is durable.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   MAX_TELEMETRY_BYTES, decodeJson, decodeSnapshot, eventSchema, filters, parseTopic, telemetrySchema, type GatewayEvent,
 } from '../protocol/index.js';
 import type { Logger } from '../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../lib/mqtt-tls.js';
+import { connectService } from '../lib/service-mqtt.js';
 import { subscribeOnEveryConnect } from '../lib/mqtt-subscribe.js';
 import { Counter, Gauge, Histogram, getOrCreate, type Registry } from '../lib/metrics.js';
 import { delay } from '../lib/wait.js';
@@ -95,15 +96,8 @@ export function startIngest(options: IngestOptions): IngestService {
   const { snapshots, events } = options;
   const stopping = new AbortController();
 
-  const client: MqttClient = mqtt.connect(options.mqtt.url, {
-    clientId: options.mqtt.clientId,
-    username: options.mqtt.username,
-    password: options.mqtt.password,
-    clean: false, // persistent session: the broker keeps what we have not acked while we are away
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.mqtt.tls),
-  });
+  // Persistent session: the broker keeps what we have not acked while we are away.
+  const client: MqttClient = connectService(options.mqtt, { persistent: true });
 
   function deadLetter(topic: string, payload: Buffer, cause: string, reason: string): void {
     counts.rejected++;

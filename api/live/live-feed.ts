@@ -3,12 +3,13 @@
 // (the api account may subscribe telemetry and alarms and publish alarms, broker/acl.ts).
 // Payloads are validated like ingest does; an invalid one is ingest's to dead-letter, so here
 // it is only counted and skipped.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   MAX_TELEMETRY_BYTES, alarmSchema, decodeJson, filters, parseTopic, telemetrySchema, topics, type Alarm,
 } from '../../protocol/index.js';
 import type { Logger } from '../../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import { connectService } from '../../lib/service-mqtt.js';
 import { Counter, getOrCreate, type Registry } from '../../lib/metrics.js';
 import { subscribeOnEveryConnect } from '../../lib/mqtt-subscribe.js';
 import type { LiveHub } from './live-hub.js';
@@ -36,11 +37,7 @@ export function connectLiveFeed(
   const invalid = registry && getOrCreate(registry, 'shaobing_live_feed_invalid_total', () => new Counter({
     name: 'shaobing_live_feed_invalid_total', help: 'Messages the live feed skipped as invalid (ingest dead-letters them)', labelNames: ['kind'] as const, registers: [registry],
   }));
-  const client: MqttClient = mqtt.connect(options.url, {
-    clientId: options.clientId, username: options.username, password: options.password,
-    clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.tls),
-  });
+  const client: MqttClient = connectService(options);
 
   client.on('message', (topic, payload) => {
     const parsed = parseTopic(topic);

@@ -1,9 +1,10 @@
 // Pushes a gateway's remote config: retained, QoS 1, on `sb/v1/gw/{site}/{gw}/config`, so the
 // gateway gets the latest one whenever it (re)connects. The api broker account may publish
 // retained configs (broker/acl.ts).
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import { connectService } from '../../lib/service-mqtt.js';
 import { configSchema, topics, type GatewayConfig, type GatewayRef } from '../../protocol/index.js';
 
 export interface ConfigPublisher {
@@ -18,11 +19,7 @@ export function connectConfigPublisher(
   logger: Logger,
 ): ConfigPublisher {
   const publishTimeoutMs = options.publishTimeoutMs ?? 5000;
-  const client: MqttClient = mqtt.connect(options.url, {
-    clientId: options.clientId, username: options.username, password: options.password,
-    clean: true, reconnectPeriod: 1000, connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.tls),
-  });
+  const client: MqttClient = connectService(options);
   client.on('error', (err) => logger.warn({ err: err.message }, 'api config publisher MQTT error'));
   const ready = new Promise<void>((resolve) => client.once('connect', () => resolve()));
 

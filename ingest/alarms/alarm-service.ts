@@ -14,13 +14,14 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   alarmSchema, commandSchema, decodeJson, filters, parseTopic, statusSchema, topics,
   type Alarm, type AlarmSeverity, type Command, type GatewayEvent,
 } from '../../protocol/index.js';
 import type { Logger } from '../../lib/logger.js';
-import { mqttTlsClientOptions, type MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import type { MqttTlsMaterial } from '../../lib/mqtt-tls.js';
+import { connectService } from '../../lib/service-mqtt.js';
 import { Counter, Gauge, Histogram, getOrCreate, type Registry } from '../../lib/metrics.js';
 import { subscribeOnEveryConnect } from '../../lib/mqtt-subscribe.js';
 import { SEVERITY_RANK, type AlarmStore, type RecordedChange } from '../../store/alarms/alarm-store.js';
@@ -116,15 +117,7 @@ export async function startAlarmService(options: AlarmServiceOptions): Promise<A
   metrics.rules.set(rules.count);
   logger.info({ rules: rules.count, source: rules.source, restored: open.length }, 'alarm rules loaded');
 
-  const client: MqttClient = mqtt.connect(options.mqtt.url, {
-    clientId: options.mqtt.clientId,
-    username: options.mqtt.username,
-    password: options.mqtt.password,
-    clean: false,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    ...mqttTlsClientOptions(options.mqtt.tls),
-  });
+  const client: MqttClient = connectService(options.mqtt, { persistent: true });
   client.on('error', (err) => logger.warn({ err: err.message }, 'alarm service MQTT error'));
 
   /** Changes the store refused (disk full, I/O error): retried on every tick. */
