@@ -51,7 +51,8 @@ export function fileConfigStore(dir: string): AppliedConfigStore {
     save(saved) {
       fs.mkdirSync(dir, { recursive: true });
       const temp = `${file}.${process.pid}.tmp`;
-      const fd = fs.openSync(temp, 'w');
+      // 0600: a config that carries cameras holds their passwords.
+      const fd = fs.openSync(temp, 'w', 0o600);
       try {
         fs.writeSync(fd, `${JSON.stringify(saved, null, 2)}\n`);
         fs.fsyncSync(fd);

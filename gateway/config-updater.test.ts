@@ -23,19 +23,21 @@ function setup(options: { failApply?: (devices: readonly DeviceConfig[]) => stri
   dirs.push(dir);
   const applied: string[][] = [];
   const changes: ConfigState[] = [];
+  const cameras: Array<string[] | undefined> = [];
   const store = fileConfigStore(dir);
   const updater = new ConfigUpdater({
     running: { version: 0, devices: [device('file-1')] },
     profiles: new Set(['th-transmitter', 'pm-sensor']),
-    apply: async (devices) => {
-      const problem = options.failApply?.(devices);
+    apply: async (config) => {
+      const problem = options.failApply?.(config.devices);
       if (problem) throw new Error(problem);
-      applied.push(devices.map((d) => d.id));
+      applied.push(config.devices.map((d) => d.id));
+      cameras.push(config.cameras?.map((c) => c.id));
     },
     store, clock: () => 1_764_290_000_000, logger: silentLogger(),
     onChange: (state) => changes.push(state),
   });
-  return { dir, store, updater, applied, changes };
+  return { dir, store, updater, applied, cameras, changes };
 }
 
 describe('ConfigUpdater', () => {
@@ -68,6 +70,26 @@ describe('ConfigUpdater', () => {
     expect(applied).toEqual([['a-1'], ['a-1', 'c-1']]);
     const saved = store.load();
     expect(saved.ok && saved.saved?.config.devices.map((d) => d.id)).toEqual(['a-1', 'c-1']);
+  });
+
+  it('hands over the cameras a config carries, keeps them in the saved file (0600), and refuses a bad link', async () => {
+    const { dir, store, updater, applied, cameras } = setup();
+    const camera = { id: 'cam-1', xaddr: 'http://10.0.0.5/onvif/device_service', username: 'onvif', password: 'Secret-1', linkedDevices: ['a-1'] };
+    const withCameras = (version: number, list: unknown[]) => Buffer.from(JSON.stringify({ v: 1, version, devices: [device('a-1')], cameras: list }));
+    updater.submit(withCameras(1, [camera]));
+    updater.submit(withCameras(2, [{ ...camera, linkedDevices: ['nobody-1'] }]));
+    await updater.idle();
+    expect(applied).toEqual([['a-1']]);
+    expect(cameras).toEqual([['cam-1']]);
+    expect(updater.state()).toEqual({ version: 1, error: expect.stringMatching(/^config version 2 refused: invalid message: cameras\.0\.linkedDevices\.0: camera "cam-1" is linked to device "nobody-1"/) });
+    const saved = store.load();
+    expect(saved.ok && saved.saved?.config.cameras).toEqual([expect.objectContaining({ id: 'cam-1', password: 'Secret-1', snapshotIntervalMs: 300_000 })]);
+    expect(fs.statSync(path.join(dir, APPLIED_CONFIG_FILE)).mode & 0o777).toBe(0o600);
+    // A later config without cameras goes back to the file's (undefined here), and is applied.
+    updater.submit(raw(3, [device('a-1')]));
+    await updater.idle();
+    expect(cameras).toEqual([['cam-1'], undefined]);
+    expect(updater.state()).toEqual({ version: 3 });
   });
 
   it('reports a saved config it cannot read', () => {

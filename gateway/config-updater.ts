@@ -1,10 +1,10 @@
 // Applies remote configs without a restart, one at a time in arrival order: judge it
-// (remote-config.ts), hand the device list to acquisition, save it, report the new state.
+// (remote-config.ts), hand its devices and cameras to the gateway, save it, report the new state.
 // A refused config leaves the running one in place and names the problem (status.configError).
 import type { Logger } from '../lib/logger.js';
-import type { DeviceConfig } from '../protocol/index.js';
+import type { GatewayConfig } from '../protocol/index.js';
 import type { AppliedConfigStore } from './applied-config.js';
-import { judgeRemoteConfig, type RunningConfig } from './remote-config.js';
+import { judgeRemoteConfig, runningFrom, type RunningConfig } from './remote-config.js';
 
 export interface ConfigState {
   /** Version running: 0 for the file's devices. */
@@ -17,8 +17,11 @@ export interface ConfigUpdaterOptions {
   running: RunningConfig;
   error?: string;
   profiles: { has(name: string): boolean };
-  /** acquisition.apply: throws without changing anything if it cannot take the list. */
-  apply(devices: readonly DeviceConfig[]): Promise<void>;
+  /**
+   * Runs the config's devices (and its cameras, or the file's when it has none). Throws without
+   * changing anything if it cannot take them.
+   */
+  apply(config: GatewayConfig): Promise<void>;
   store: AppliedConfigStore;
   clock: () => number;
   logger: Logger;
@@ -70,13 +73,13 @@ export class ConfigUpdater {
     }
     const { config } = decision;
     try {
-      await this.options.apply(config.devices);
+      await this.options.apply(config);
     } catch (err) {
       this.refuse(`config version ${config.version} refused: ${(err as Error).message}`);
       return;
     }
     const previous = this.running.version;
-    this.running = { version: config.version, devices: config.devices };
+    this.running = runningFrom(config);
     this.error = undefined;
     try {
       this.options.store.save({ appliedAt: this.options.clock(), config });
@@ -85,7 +88,8 @@ export class ConfigUpdater {
       this.error = `config version ${config.version} applied but not saved (${(err as Error).message}): a restart returns to version ${previous}`;
       logger.error({ err: (err as Error).message, version: config.version }, 'remote config applied but not saved');
     }
-    logger.info({ version: config.version, previous, devices: config.devices.length }, 'remote config applied');
+    // Counts only: a config carries camera passwords.
+    logger.info({ version: config.version, previous, devices: config.devices.length, cameras: config.cameras?.length ?? 'from file' }, 'remote config applied');
     this.options.onChange(this.state());
   }
 

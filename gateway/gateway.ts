@@ -1,17 +1,18 @@
 // The gateway process core, wiring its parts: acquisition polls the devices; every reading
 // and event goes into the durable outbox, which publishes over the uplink with its own window;
-// remote configs are applied without a restart, commands are run and answered; cameras are
-// checked, photographed and steered by the camera service, their images and events going
-// through the same outbox; a retained status with self-stats is published on every connect, at
-// an interval, on config changes and when a camera changes state.
+// remote configs (devices, and cameras when they carry them) are applied without a restart,
+// commands are run and answered; cameras are checked, photographed and steered by the camera
+// service, their images and events going through the same outbox; a retained status with
+// self-stats is published on every connect, at an interval, on config changes and when a
+// camera changes state.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { loadMqttTls } from '../lib/mqtt-tls.js';
-import { topics, type CameraHealth, type DeviceConfig, type GatewayRef } from '../protocol/index.js';
+import { topics, type CameraHealth, type GatewayConfig, type GatewayRef } from '../protocol/index.js';
 import { createAcquisition, type Acquisition } from './acquisition.js';
 import { fileConfigStore, memoryConfigStore } from './applied-config.js';
-import { startCameraService, type CameraService } from './cameras/camera-service.js';
+import { CameraSet } from './cameras/camera-set.js';
 import { CommandLedger } from './command-ledger.js';
 import { CommandRunner } from './command-runner.js';
 import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './config.js';
@@ -24,7 +25,7 @@ import { buildOnlineStatus, buildStoppedStatus, buildWillStatus } from './messag
 import { Outbox, type OutboxStats } from './outbox.js';
 import { defaultProfilesDir, findPackageRoot, loadProfileLibrary } from './profile.js';
 import type { DeviceProfile } from './profile-schema.js';
-import { sameDevices, startupConfig, type RunningConfig } from './remote-config.js';
+import { effectiveCameras, runningFrom, sameDevices, startupConfig, type RunningConfig } from './remote-config.js';
 import { Uplink } from './uplink.js';
 
 /** The outbox's file inside the gateway's data directory. */
@@ -155,26 +156,32 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   const startedAt = clock();
   const cpu = new CpuMeter();
   let publishStatus = (): void => undefined;
+  // Started before the uplink, like acquisition: images and events taken meanwhile wait in the outbox.
+  const cameras = new CameraSet({
+    discovery: settings.cameraDiscovery, clock, logger: logger.child({ part: 'cameras' }),
+    sink: {
+      event: (cameraId, event) => outbox.enqueueMessage(topics.event(ref, cameraId), event),
+      snapshot: (cameraId, payload) => outbox.enqueueSnapshot(topics.snapshot(ref, cameraId), payload),
+      // The backend sees a camera go offline within one health interval, not one status interval.
+      healthChanged: () => publishStatus(),
+    },
+  }, effectiveCameras(started.running, settings.cameras));
+  // Devices first: acquisition refuses a list it cannot run (bus conflicts) without changing
+  // anything, while the cameras were checked with the config's schema, so a refused config
+  // leaves both as they were.
+  const applyConfig = async (config: GatewayConfig): Promise<void> => {
+    await acquisition.apply(config.devices);
+    const next = effectiveCameras(runningFrom(config), settings.cameras);
+    if (await cameras.replace(next)) logger.info({ cameras: next.map((c) => c.id) }, 'camera list changed by remote config');
+  };
   const configUpdater = new ConfigUpdater({
     running: started.running, ...(started.error !== undefined ? { error: started.error } : {}),
-    profiles, apply: (devices: readonly DeviceConfig[]) => acquisition.apply(devices), store: configStore, clock,
+    profiles, apply: applyConfig, store: configStore, clock,
     logger: logger.child({ part: 'config' }),
     onChange: () => publishStatus(),
   });
-  // Started before the uplink, like acquisition: images and events taken meanwhile wait in the outbox.
-  const cameras: CameraService | undefined = settings.cameras.length > 0
-    ? startCameraService({
-      cameras: settings.cameras, discovery: settings.cameraDiscovery, clock, logger: logger.child({ part: 'cameras' }),
-      sink: {
-        event: (cameraId, event) => outbox.enqueueMessage(topics.event(ref, cameraId), event),
-        snapshot: (cameraId, payload) => outbox.enqueueSnapshot(topics.snapshot(ref, cameraId), payload),
-        // The backend sees a camera go offline within one health interval, not one status interval.
-        healthChanged: () => publishStatus(),
-      },
-    })
-    : undefined;
   const commands = new CommandRunner({
-    gatewayId: settings.gateway, acquisition, ...(cameras ? { cameras } : {}), ledger: new CommandLedger(db), clock, maxAgeMs: settings.commands.maxAgeMs,
+    gatewayId: settings.gateway, acquisition, cameras, ledger: new CommandLedger(db), clock, maxAgeMs: settings.commands.maxAgeMs,
     report: (device, event) => outbox.enqueueMessage(topics.event(ref, device), event),
     logger: logger.child({ part: 'commands' }),
   });
@@ -200,7 +207,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
       topics.status(ref),
       buildOnlineStatus({
         ts: clock(), startedAt, ...(version !== undefined ? { version } : {}), devices: acquisition.health(),
-        ...(cameras ? { cameras: cameras.health() } : {}),
+        ...(cameras.size > 0 ? { cameras: cameras.health() } : {}),
         memoryRssBytes: process.memoryUsage.rss(), cpuPercent: cpu.read(), config: configState, outbox: outbox.stats(), lastSeq: seq,
       }),
       { retain: true },
@@ -220,14 +227,14 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
   });
   const statusTimer = setInterval(publishStatus, settings.statusIntervalMs);
 
-  logger.info({ devices: started.running.devices.length, cameras: settings.cameras.length, configVersion: started.running.version, dataDir: dataDir ?? null, backlog: outbox.stats().depth, lastSeq: seq }, 'gateway started');
+  logger.info({ devices: started.running.devices.length, cameras: cameras.size, configVersion: started.running.version, dataDir: dataDir ?? null, backlog: outbox.stats().depth, lastSeq: seq }, 'gateway started');
 
   const stop = async (): Promise<void> => {
     clearInterval(statusTimer);
     offConnect();
     await configUpdater.stop();
     await commands.stop();
-    await Promise.all([acquisition.stop(), cameras?.stop()]);
+    await Promise.all([acquisition.stop(), cameras.stop()]);
     // What the last polls took goes out now if the uplink is up; anything left waits on disk.
     if (link.connected && !(await outbox.waitUntilEmpty(settings.outbox.drainOnStopMs))) {
       logger.info({ left: outbox.stats().depth }, 'outbox not empty at stop: the rest goes after the next start');
@@ -257,7 +264,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
         configVersion: configState.version,
         ...(configState.error !== undefined ? { configError: configState.error } : {}),
         outbox: outbox.stats(),
-        cameras: cameras?.health() ?? {},
+        cameras: cameras.health(),
       };
     },
     stop: () => (stopping ??= stop()),

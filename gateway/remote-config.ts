@@ -1,7 +1,9 @@
-// Judging a config that arrives on the gateway's retained `config` topic: valid, newer than
-// the one running, naming only profiles this gateway has — or refused with a reason the
-// status reports. Pure: applying and saving happen in config-updater.ts.
-import { configSchema, decodeJson, type DeviceConfig, type GatewayConfig } from '../protocol/index.js';
+// Judging a config that arrives on the gateway's retained `config` topic: valid (its cameras
+// linked only to its own devices), newer than the one running, naming only profiles this
+// gateway has — or refused with a reason the status reports. Which cameras a config means
+// (its own, or the file's when it carries none). Pure: applying and saving happen in
+// config-updater.ts.
+import { configSchema, decodeJson, type CameraConfig, type DeviceConfig, type GatewayConfig } from '../protocol/index.js';
 
 /** A config of a few hundred devices is well under this. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -10,6 +12,8 @@ export interface RunningConfig {
   /** 0: the devices of the gateway's own file, before any remote config. */
   version: number;
   devices: readonly DeviceConfig[];
+  /** The cameras the config carries; undefined: the cameras of the gateway's own file. */
+  cameras?: readonly CameraConfig[] | undefined;
 }
 
 export type ConfigDecision =
@@ -20,6 +24,21 @@ export type ConfigDecision =
 
 export function sameDevices(a: readonly DeviceConfig[], b: readonly DeviceConfig[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Undefined (the file's cameras) differs from an empty list (no cameras at all). */
+export function sameCameras(a: readonly CameraConfig[] | undefined, b: readonly CameraConfig[] | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** The cameras a running config means: its own list when it carries one, else the file's. */
+export function effectiveCameras(running: RunningConfig, fileCameras: readonly CameraConfig[]): readonly CameraConfig[] {
+  return running.cameras ?? fileCameras;
+}
+
+/** What runs once `config` is applied. */
+export function runningFrom(config: GatewayConfig): RunningConfig {
+  return { version: config.version, devices: config.devices, ...(config.cameras !== undefined ? { cameras: config.cameras } : {}) };
 }
 
 function versionOf(payload: Buffer): number | undefined {
@@ -40,7 +59,7 @@ export function judgeRemoteConfig(payload: Buffer, running: RunningConfig, profi
     return { action: 'refuse', reason: `config${version === undefined ? '' : ` version ${version}`} refused: ${decoded.reason}` };
   }
   const config = decoded.value;
-  if (config.version === running.version && sameDevices(config.devices, running.devices)) {
+  if (config.version === running.version && sameDevices(config.devices, running.devices) && sameCameras(config.cameras, running.cameras)) {
     return { action: 'ignore', reason: `version ${config.version} is already running` };
   }
   if (config.version <= running.version) {
@@ -65,12 +84,12 @@ export interface StartupConfig {
 
 /**
  * What runs at start: the saved remote config once one has been applied (it supersedes the
- * file's device list), else the file's devices as version 0.
+ * file's device list, and its camera list if it carries one), else the file's devices as version 0.
  */
 export function startupConfig(fileDevices: readonly DeviceConfig[], saved: { ok: true; config: GatewayConfig | undefined } | { ok: false; reason: string }): StartupConfig {
   if (!saved.ok) {
     return { running: { version: 0, devices: fileDevices }, source: 'file', error: `saved remote config unreadable, running the file's devices: ${saved.reason}` };
   }
   if (saved.config === undefined) return { running: { version: 0, devices: fileDevices }, source: 'file' };
-  return { running: { version: saved.config.version, devices: saved.config.devices }, source: 'saved remote config' };
+  return { running: runningFrom(saved.config), source: 'saved remote config' };
 }

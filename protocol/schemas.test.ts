@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJson } from './decode.js';
-import { MAX_TELEMETRY_BYTES, commandResultDataSchema, commandSchema, configSchema, statusSchema, telemetrySchema } from './schemas.js';
+import { MAX_CAMERA_SNAPSHOT_BYTES, MAX_TELEMETRY_BYTES, cameraListIssues, commandResultDataSchema, commandSchema, configSchema, statusSchema, telemetrySchema } from './schemas.js';
+import { MAX_SNAPSHOT_IMAGE_BYTES } from './snapshot.js';
 
 const ts = Date.UTC(2026, 0, 15, 3, 0, 0);
 const good = { v: 1, measurement: 'weather', profile: 'th-transmitter', samples: [{ ts, seq: 1, values: { temperature: -31.2, humidity: 80 } }] };
@@ -88,6 +89,30 @@ describe('gateway status, config and command results (issue 3 additions, backwar
     const result = configSchema.safeParse({ v: 1, version: 2, devices: [device, device] });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]).toMatchObject({ path: ['devices', 1, 'id'], message: 'duplicate device id "th-1"' });
+  });
+
+  it('config: cameras are optional (v1 configs without them stay valid) and checked against the devices', () => {
+    const device = { id: 'th-1', profile: 'th-transmitter', transport: { kind: 'tcp', host: '127.0.0.1', port: 5020 }, unit: 1 };
+    const camera = { id: 'cam-1', xaddr: 'http://10.0.0.5/onvif/device_service', username: 'onvif', password: 'pw', linkedDevices: ['th-1'] };
+    expect(configSchema.parse({ v: 1, version: 2, devices: [device] }).cameras).toBeUndefined();
+    expect(configSchema.parse({ v: 1, version: 2, devices: [device], cameras: [] }).cameras).toEqual([]);
+    expect(configSchema.parse({ v: 1, version: 2, devices: [device], cameras: [camera] }).cameras?.[0]).toMatchObject({ id: 'cam-1', maxSnapshotBytes: 1024 * 1024 });
+    const unlinked = configSchema.safeParse({ v: 1, version: 2, devices: [], cameras: [camera] });
+    expect(unlinked.error?.issues[0]).toMatchObject({ path: ['cameras', 0, 'linkedDevices', 0] });
+  });
+
+  it.each([
+    { what: 'a clean list', cameras: [{ id: 'a', linkedDevices: ['d-1'] }, { id: 'b' }], linked: true, expected: [] },
+    { what: 'a duplicate', cameras: [{ id: 'a' }, { id: 'a' }], linked: false, expected: [['cameras', 1, 'id']] },
+    { what: 'a camera named like a device', cameras: [{ id: 'd-1' }], linked: false, expected: [['cameras', 0, 'id']] },
+    { what: 'an unknown link, checked', cameras: [{ id: 'a', linkedDevices: ['d-1', 'x'] }], linked: true, expected: [['cameras', 0, 'linkedDevices', 1]] },
+    { what: 'an unknown link, not checked (the gateway file)', cameras: [{ id: 'a', linkedDevices: ['x'] }], linked: false, expected: [] },
+  ])('cameraListIssues: $what', ({ cameras, linked, expected }) => {
+    expect(cameraListIssues(cameras, ['d-1'], { linkedMustExist: linked }).map((issue) => issue.path)).toEqual(expected);
+  });
+
+  it('the camera snapshot limit is the backend\'s', () => {
+    expect(MAX_CAMERA_SNAPSHOT_BYTES).toBe(MAX_SNAPSHOT_IMAGE_BYTES);
   });
 
   it('describes the data of a command-result event', () => {

@@ -233,12 +233,113 @@ export const deviceConfigSchema = z
     }
   });
 
-/** Desired gateway configuration, retained on the gateway's `config` topic. */
+const CAMERA_MIB = 1024 * 1024;
+const CAMERA_DAY_MS = 86_400_000;
+/**
+ * snapshot.ts's MAX_SNAPSHOT_IMAGE_BYTES, written out because snapshot.ts imports this module
+ * (importing it back would evaluate snapshot.ts first, before our exports exist).
+ * schemas.test.ts checks the two agree.
+ */
+export const MAX_CAMERA_SNAPSHOT_BYTES = 2 * CAMERA_MIB;
+
+/**
+ * How a camera without a fixed address is found by WS-Discovery: by the name or hardware scope
+ * it announces (`onvif://www.onvif.org/name/…`), or by its endpoint URN (stable across IP changes).
+ */
+export const discoverMatchSchema = z
+  .strictObject({
+    name: z.string().min(1).max(128).optional(),
+    hardware: z.string().min(1).max(128).optional(),
+    urn: z.string().min(1).max(256).optional(),
+  })
+  .refine((match) => match.name !== undefined || match.hardware !== undefined || match.urn !== undefined, 'give at least one of name, hardware, urn');
+
+/**
+ * One ONVIF camera of a gateway: the same entry in the gateway's own file (`cameras`) and in a
+ * remote config. It holds the camera's password, so a remote config is as sensitive as the
+ * gateway file (docs/SECURITY.md).
+ */
+export const cameraConfigSchema = z
+  .strictObject({
+    id: idSchema,
+    /** The ONVIF device service, e.g. http://10.0.0.5/onvif/device_service. */
+    xaddr: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5/onvif/device_service' }).optional(),
+    /** Found by WS-Discovery instead of a fixed xaddr. */
+    discover: discoverMatchSchema.optional(),
+    /** An ONVIF user on the camera (not necessarily its web admin). */
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(128),
+    /** Media profile: its token, or its index in the camera's list; default the first. */
+    profile: z.union([z.string().min(1).max(64), z.number().int().min(0).max(31)]).optional(),
+    /** Scheduled snapshots; 0 turns them off (alarm and command captures still work). */
+    snapshotIntervalMs: z.number().int().refine((ms) => ms === 0 || (ms >= 100 && ms <= CAMERA_DAY_MS), 'must be 0 (none) or 100 ms – 24 h').default(300_000),
+    /** Larger images are refused (the backend takes at most MAX_SNAPSHOT_IMAGE_BYTES). */
+    maxSnapshotBytes: z.number().int().min(1024).max(MAX_CAMERA_SNAPSHOT_BYTES).default(CAMERA_MIB),
+    /** How often the camera is checked with an authenticated ONVIF call. */
+    healthIntervalMs: z.number().int().min(100).max(CAMERA_DAY_MS).default(30_000),
+    /** Per ONVIF request and per snapshot download. */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    /** Consecutive failed snapshots (while ONVIF answers) before the camera is `snapshot-failing`. */
+    snapshotFailuresBeforeAlert: z.number().int().min(1).max(100).default(3),
+    /** Sensor devices whose alarms this camera documents (capture commands with `device`). */
+    linkedDevices: z.array(idSchema).max(256).default([]),
+    /** Subscribe to the camera's motion and tamper events (ONVIF PullPoint). */
+    events: z.boolean().default(true),
+    /** Take a snapshot (trigger `motion`) when motion starts. */
+    snapshotOnMotion: z.boolean().default(false),
+  })
+  .superRefine((camera, ctx) => {
+    if ((camera.xaddr === undefined) === (camera.discover === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['xaddr'], message: 'give exactly one of xaddr (fixed address) and discover (found by WS-Discovery)' });
+    }
+  });
+
+export const MAX_CAMERAS_PER_GATEWAY = 64;
+
+export interface CameraListIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * Problems across a camera list and the device ids beside it: duplicate camera ids, a camera
+ * named like a device (both publish on `event/{id}`: one name must mean one thing), and, with
+ * `linkedMustExist`, a linked device that is not in the list (a typo would silently fall back
+ * to photographing the whole site on that device's alarms). Pure; paths start at `cameras`.
+ */
+export function cameraListIssues(
+  cameras: ReadonlyArray<{ id: string; linkedDevices?: readonly string[] | undefined }>,
+  deviceIds: readonly string[],
+  { linkedMustExist }: { linkedMustExist: boolean },
+): CameraListIssue[] {
+  const issues: CameraListIssue[] = [];
+  const seen = new Set<string>();
+  const devices = new Set(deviceIds);
+  cameras.forEach((camera, index) => {
+    if (seen.has(camera.id)) issues.push({ path: ['cameras', index, 'id'], message: `duplicate camera id "${camera.id}"` });
+    if (devices.has(camera.id)) issues.push({ path: ['cameras', index, 'id'], message: `camera id "${camera.id}" is also a device id` });
+    seen.add(camera.id);
+    if (!linkedMustExist) return;
+    (camera.linkedDevices ?? []).forEach((device, linkIndex) => {
+      if (!devices.has(device)) {
+        issues.push({ path: ['cameras', index, 'linkedDevices', linkIndex], message: `camera "${camera.id}" is linked to device "${device}", which this config does not have` });
+      }
+    });
+  });
+  return issues;
+}
+
+/**
+ * Desired gateway configuration, retained on the gateway's `config` topic. `cameras` absent:
+ * the gateway runs the cameras of its own file (what every v1 config before cameras meant);
+ * present, even empty, it replaces them.
+ */
 export const configSchema = z
   .strictObject({
     v: z.literal(PROTOCOL_VERSION),
     version: z.number().int().min(1),
     devices: z.array(deviceConfigSchema),
+    cameras: z.array(cameraConfigSchema).max(MAX_CAMERAS_PER_GATEWAY).optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
@@ -246,6 +347,10 @@ export const configSchema = z
       if (seen.has(device.id)) ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}"` });
       seen.add(device.id);
     });
+    if (config.cameras === undefined) return;
+    for (const issue of cameraListIssues(config.cameras, config.devices.map((device) => device.id), { linkedMustExist: true })) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
   });
 
 /** Fields every command carries: its id (echoed in the command-result event) and when it was issued. */
@@ -336,6 +441,10 @@ export type ModbusTransport = z.infer<typeof modbusTransportSchema>;
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export type DeviceConfigInput = z.input<typeof deviceConfigSchema>;
 export type GatewayConfig = z.infer<typeof configSchema>;
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type CameraConfig = z.infer<typeof cameraConfigSchema>;
+export type CameraConfigInput = z.input<typeof cameraConfigSchema>;
+export type DiscoverMatch = z.infer<typeof discoverMatchSchema>;
 export type Command = z.infer<typeof commandSchema>;
 export type Alarm = z.infer<typeof alarmSchema>;
 export type AlarmSeverity = z.infer<typeof alarmSeveritySchema>;
