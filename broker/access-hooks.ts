@@ -1,11 +1,12 @@
 // The aedes hooks that enforce accounts and topic ACLs: authenticate each CONNECT
-// (and check its will), then authorize every PUBLISH and SUBSCRIBE against the
+// (bind a TLS client certificate to the account, check its will), then authorize every PUBLISH and SUBSCRIBE against the
 // account the client authenticated as. Every refusal is counted and logged
 // (username, client, topic, reason; never the password).
 import type { AedesOptions, Client, ConnectPacket } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import type { Account, AccountDirectory } from './accounts.js';
 import { checkAccess } from './acl.js';
+import { decideCertificateBinding, describeAccount, describeIdentity, gatewayIdentityOf, type BindingPolicy, type CertificateRefusal, type PeerCertificateFacts } from './client-certificate.js';
 import type { AuthFailureReason, BrokerCounters } from './counters.js';
 import type { CredentialVerifier } from './credential-verifier.js';
 
@@ -19,8 +20,15 @@ type Will = NonNullable<ConnectPacket['will']>;
 
 type Admission =
   | { admitted: true; account: Account }
-  | { admitted: false; reason: AuthFailureReason; returnCode: number; detail?: string }
+  | { admitted: false; reason: AuthFailureReason; returnCode: number; detail?: string; certificate?: CertificateMismatch }
   | { admitted: false; reason: 'gone' };
+
+/** Both identities of a certificate refusal, for the log line. */
+interface CertificateMismatch {
+  cause: CertificateRefusal;
+  account: string;
+  certificate: string;
+}
 
 export interface AccessHooks {
   preConnect: NonNullable<AedesOptions['preConnect']>;
@@ -42,6 +50,13 @@ export interface AccessHooksOptions {
    * scanning, and keeps a broker thread busy for nothing.
    */
   maxDeniedSubscribes?: number;
+  /**
+   * The client certificate of a TLS connection (read at the end of its handshake);
+   * undefined for plain MQTT. Without it no certificate is ever bound.
+   */
+  peerCertificateOf?: (client: Client) => PeerCertificateFacts | undefined;
+  /** How strictly a certificate is bound to the account (client-certificate.ts). */
+  certificatePolicy?: BindingPolicy;
 }
 
 /** Errors the hooks raise to end a client on purpose: not protocol errors (server.ts counts those). */
@@ -64,7 +79,7 @@ function namespaceClientId(client: Client, username: string): void {
   (client as { id: string }).id = `${username}:${client.id}`;
 }
 
-export function createAccessHooks({ accounts, verifier, counters, logger, maxDeniedSubscribes = 10 }: AccessHooksOptions): AccessHooks {
+export function createAccessHooks({ accounts, verifier, counters, logger, maxDeniedSubscribes = 10, peerCertificateOf = () => undefined, certificatePolicy = { gatewayIdentityRequired: false } }: AccessHooksOptions): AccessHooks {
   const accountByClient = new WeakMap<Client, Account>();
   const deniedSubscribesByClient = new WeakMap<Client, number>();
   const willByClient = new WeakMap<Client, Will>();
@@ -83,6 +98,17 @@ export function createAccessHooks({ accounts, verifier, counters, logger, maxDen
     // No scrypt for unknown names: usernames are not secret (they name sites and
     // gateways), and hashing for every made-up name would hand out free CPU burns.
     if (account === undefined) return { admitted: false, reason: 'unknown-user', returnCode: BAD_USERNAME_OR_PASSWORD };
+
+    // Before the password: a certificate that names someone else settles it without a scrypt
+    // run, and its holder learns nothing about the password it tried.
+    const identity = gatewayIdentityOf(peerCertificateOf(client));
+    const binding = decideCertificateBinding(account, identity, certificatePolicy);
+    if (!binding.allowed) {
+      return {
+        admitted: false, reason: 'certificate-mismatch', returnCode: NOT_AUTHORIZED, detail: binding.detail,
+        certificate: { cause: binding.cause, account: describeAccount(account), certificate: describeIdentity(identity) },
+      };
+    }
 
     let outcome;
     try {
@@ -128,7 +154,8 @@ export function createAccessHooks({ accounts, verifier, counters, logger, maxDen
       }
       counters.authFailuresTotal++;
       counters.authFailuresByReason[admission.reason]++;
-      logger.warn({ username, clientId, remoteAddress: remoteAddressOf(client), reason: admission.reason, detail: admission.detail }, 'connection refused');
+      if (admission.certificate) counters.certificateRefusalsByCause[admission.certificate.cause]++;
+      logger.warn({ username, clientId, remoteAddress: remoteAddressOf(client), reason: admission.reason, detail: admission.detail, ...(admission.certificate ? { certificateRefusal: admission.certificate } : {}) }, 'connection refused');
       done(Object.assign(new Error(`connection refused: ${admission.reason}`), { returnCode: admission.returnCode }), false);
     }, (err: unknown) => {
       logger.error({ err, username, clientId }, 'authentication failed unexpectedly');

@@ -1,5 +1,6 @@
 // The broker's counters: plain numbers that a Prometheus exporter (or a test) reads
 // through a snapshot. Totals only grow; `clientsConnected` and `socketsOpen` are gauges.
+import { CERTIFICATE_REFUSALS, type CertificateRefusal } from './client-certificate.js';
 import type { ConnectionRefusal } from './connection-guard.js';
 
 export type AuthFailureReason =
@@ -8,6 +9,8 @@ export type AuthFailureReason =
   | 'unknown-user'
   | 'bad-password'
   | 'will-denied'
+  /** The TLS client certificate names another identity than the account (by cause: certificateRefusalsByCause). */
+  | 'certificate-mismatch'
   | 'busy'
   | 'directory-error';
 
@@ -19,13 +22,15 @@ export interface BrokerCounters {
   /** Refused CONNECTs, all reasons. */
   authFailuresTotal: number;
   authFailuresByReason: Record<AuthFailureReason, number>;
+  /** The `certificate-mismatch` refusals by cause (client-certificate.ts). */
+  certificateRefusalsByCause: Record<CertificateRefusal, number>;
   /** PUBLISHes refused by the ACL (each also ends that client's connection: MQTT 3.1.1). */
   publishDeniedTotal: number;
   /** Subscriptions refused by the ACL (SUBACK 0x80). */
   subscribeDeniedTotal: number;
   /** Connections cut because a packet exceeded maxPacketSize. */
   oversizedPacketsTotal: number;
-  /** TCP connections closed before any MQTT was read (connection-guard.ts), all reasons. */
+  /** TCP connections closed before any MQTT was read, or before the TLS handshake on the TLS port (connection-guard.ts), all reasons. */
   connectionsRefusedTotal: number;
   connectionsRefusedByReason: Record<ConnectionRefusal, number>;
   /** Sockets closed because no CONNECT arrived within the CONNECT timeout. */
@@ -51,7 +56,8 @@ export function createCounters(): BrokerCounters {
     connectionsTotal: 0,
     disconnectionsTotal: 0,
     authFailuresTotal: 0,
-    authFailuresByReason: { 'anonymous': 0, 'no-password': 0, 'unknown-user': 0, 'bad-password': 0, 'will-denied': 0, 'busy': 0, 'directory-error': 0 },
+    authFailuresByReason: { 'anonymous': 0, 'no-password': 0, 'unknown-user': 0, 'bad-password': 0, 'will-denied': 0, 'certificate-mismatch': 0, 'busy': 0, 'directory-error': 0 },
+    certificateRefusalsByCause: Object.fromEntries(CERTIFICATE_REFUSALS.map((cause) => [cause, 0])) as Record<CertificateRefusal, number>,
     publishDeniedTotal: 0,
     subscribeDeniedTotal: 0,
     oversizedPacketsTotal: 0,

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { listen } from '../lib/net.js';
 import { AccessRefusal, createAccessHooks } from './access-hooks.js';
 import type { AccountDirectory } from './accounts.js';
+import { peerCertificateFacts, type PeerCertificateFacts } from './client-certificate.js';
 import type { DurableSession } from './durable-sessions.js';
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 import { createCounters, type BrokerCountersSnapshot } from './counters.js';
@@ -60,6 +61,12 @@ export interface BrokerTlsOptions {
   ca?: string | Buffer;
   /** Mutual TLS: a client without a certificate signed by `ca` fails the handshake. */
   requireClientCert?: boolean;
+  /**
+   * With requireClientCert (default true there): a gateway account must present a certificate
+   * naming its own site and gateway (SAN `urn:shaobing:gateway:{site}:{gateway}`). A certificate
+   * naming another gateway, or a gateway certificate on a service account, is refused either way.
+   */
+  requireGatewayIdentity?: boolean;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: plain MQTT there never leaves the machine. */
@@ -124,7 +131,16 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   const counters = createCounters();
   const verifier = new CredentialVerifier(credentials);
   const guard = new ConnectionGuard(limits);
-  const hooks = createAccessHooks({ accounts, verifier, counters, logger, maxDeniedSubscribes: limits.maxDeniedSubscribes });
+  // Only mutual TLS asks for client certificates, so only there can a gateway be required to show one.
+  const hooksPolicy = { gatewayIdentityRequired: tlsOptions?.requireClientCert === true && tlsOptions.requireGatewayIdentity !== false };
+  // The client certificate of each TLS connection, read once its handshake is done; keyed by
+  // the stream aedes holds as client.conn. Plain connections have none.
+  const peerCertificates = new WeakMap<object, PeerCertificateFacts>();
+  const hooks = createAccessHooks({
+    accounts, verifier, counters, logger, maxDeniedSubscribes: limits.maxDeniedSubscribes,
+    peerCertificateOf: (client) => peerCertificates.get(client.conn),
+    certificatePolicy: hooksPolicy,
+  });
 
   const aedes = await Aedes.createBroker({
     connectTimeout: limits.connectTimeoutMs,
@@ -188,8 +204,11 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   // (aedes' typings list no 'error' event, hence the widening.)
   (aedes as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
 
+  // Every TCP socket the limits admitted, on either port (TLS ones from accept, through their
+  // handshake): close() ends those aedes does not hold yet.
   const sockets = new Set<net.Socket>();
-  const acceptConnection = (socket: net.Socket): void => {
+  /** The connection limits, asked for each accepted TCP socket before anything is read from it. */
+  const admitSocket = (socket: net.Socket): boolean => {
     // Refused before a byte is parsed: a flood costs an accept() and a close, nothing more.
     const ip = socket.remoteAddress ?? 'unknown';
     const admission = guard.admit(ip);
@@ -199,22 +218,35 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
       logger.debug({ remoteAddress: ip, reason: admission.reason }, 'connection refused by limits');
       socket.on('error', () => {});
       socket.destroy();
-      return;
+      return false;
     }
     socket.once('close', () => guard.release(ip));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {}); // reported through aedes' client; a reset must not crash the process
+    return true;
+  };
+  /** Hands an admitted stream (a plain socket, or a TLS socket after its handshake) to aedes. */
+  const serveMqtt = (socket: net.Socket): SizeLimitedConnection => {
+    socket.on('error', () => {});
     const connection = new SizeLimitedConnection(socket, maxPacketSize, (size) => {
       counters.oversizedPacketsTotal++;
       logger.warn({ remoteAddress: socket.remoteAddress, size, maxPacketSize }, 'packet too large: connection closed');
     });
     aedes.handle(connection);
+    return connection;
   };
-  const server = net.createServer(acceptConnection);
-  // TLS: the connection limits and aedes see the decrypted socket once the handshake is done;
-  // the raw sockets are tracked so that close() does not wait for those still in their handshake.
-  const tlsRawSockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    if (admitSocket(socket)) serveMqtt(socket);
+  });
+
+  // TLS: a net.Server accepts the TCP socket and asks the limits first; only an admitted socket
+  // is injected into the tls.Server ('connection' is its documented entry for streams it did not
+  // accept itself), which never listens. So a flood of handshakes from one IP costs an accept()
+  // and a close, like a plain flood, while tls.Server keeps doing what it does right: the
+  // handshake timeout, client-certificate verification, 'tlsClientError'. (A 'connection'
+  // listener on a listening tls.Server runs after tls.Server has wrapped the socket; a TLSSocket
+  // built by hand would need all of that rebuilt.)
   let tlsHandshakeFailures = 0;
   const tlsServer = tlsOptions && tls.createServer({
     cert: tlsOptions.cert, key: tlsOptions.key,
@@ -223,14 +255,20 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
     rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
     handshakeTimeout: limits.connectTimeoutMs,
-  }, acceptConnection);
-  tlsServer?.on('connection', (raw: net.Socket) => {
-    tlsRawSockets.add(raw);
-    raw.once('close', () => tlsRawSockets.delete(raw));
+  }, (tlsSocket: tls.TLSSocket) => {
+    const facts = peerCertificateFacts(tlsSocket.getPeerCertificate(), tlsSocket.authorized);
+    const connection = serveMqtt(tlsSocket);
+    peerCertificates.set(connection, facts);
   });
   tlsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
     tlsHandshakeFailures++;
     logger.info({ remoteAddress: socket.remoteAddress, err: err.message }, 'TLS handshake failed: connection closed');
+    // Node (20) only reports a handshake timeout here and leaves the socket open: a client that
+    // never finished its handshake would hold its slot forever. Closing is ours to do.
+    socket.destroy();
+  });
+  const tlsListener = tlsServer && net.createServer((raw) => {
+    if (admitSocket(raw)) tlsServer.emit('connection', raw);
   });
 
   let boundPort: number;
@@ -243,10 +281,10 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   const url = urlOf(host, boundPort);
   let tlsPort: number | undefined;
   let tlsUrl: string | undefined;
-  if (tlsServer && tlsOptions) {
+  if (tlsListener && tlsOptions) {
     const tlsHost = tlsOptions.host ?? host;
     try {
-      tlsPort = await listen(tlsServer, tlsOptions.port, tlsHost);
+      tlsPort = await listen(tlsListener, tlsOptions.port, tlsHost);
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -254,16 +292,20 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
     }
     tlsUrl = urlOf(tlsHost, tlsPort, 'mqtts');
   }
-  logger.info({ url, ...(tlsUrl ? { tlsUrl, requireClientCert: tlsOptions?.requireClientCert === true } : {}), maxPacketSize, limits }, 'broker listening');
+  logger.info({
+    url,
+    ...(tlsUrl ? { tlsUrl, requireClientCert: tlsOptions?.requireClientCert === true, requireGatewayIdentity: hooksPolicy.gatewayIdentityRequired } : {}),
+    maxPacketSize, limits,
+  }, 'broker listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const listenerClosed = Promise.all([server, ...(tlsServer ? [tlsServer] : [])].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      const listenerClosed = Promise.all([server, ...(tlsListener ? [tlsListener] : [])].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       // Closes every authenticated client (publishing wills of those that did not DISCONNECT) and the emitter.
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      // Connections aedes does not hold yet: no CONNECT, or a CONNECT still being authenticated.
-      for (const socket of [...sockets, ...tlsRawSockets]) socket.destroy();
+      // Connections aedes does not hold yet: in their TLS handshake, no CONNECT, or a CONNECT still being authenticated.
+      for (const socket of sockets) socket.destroy();
       await listenerClosed;
       logger.info({ url }, 'broker closed');
     })();
@@ -281,6 +323,7 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
         ...counters,
         authFailuresByReason: { ...counters.authFailuresByReason },
         connectionsRefusedByReason: { ...counters.connectionsRefusedByReason },
+        certificateRefusalsByCause: { ...counters.certificateRefusalsByCause },
         clientsConnected: connectedClients.size,
         socketsOpen: sockets.size,
         credentialCacheHitsTotal: verifierStats.cacheHits,

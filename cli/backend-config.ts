@@ -58,6 +58,8 @@ export const backendConfigSchema = z.strictObject({
       /** CA file of client certificates; needed with requireClientCert. */
       ca: z.string().min(1).optional(),
       requireClientCert: z.boolean().default(false),
+      /** With requireClientCert: a gateway's certificate must name its own site and gateway (docs/SECURITY.md). */
+      requireGatewayIdentity: z.boolean().default(true),
     }).refine((tls) => !tls.requireClientCert || tls.ca !== undefined, { path: ['ca'], message: 'requireClientCert needs ca (the CA that signs gateway certificates)' }).optional(),
     /** The API's registry file (registry.path): gateways provisioned there connect without a restart. */
     registry: z.string().min(1).optional(),
@@ -170,6 +172,7 @@ export const BACKEND_ENV: EnvBinding[] = [
   { env: 'SB_BROKER_TLS_KEY', path: 'broker.tls.key' },
   { env: 'SB_BROKER_TLS_CA', path: 'broker.tls.ca' },
   { env: 'SB_BROKER_TLS_REQUIRE_CLIENT_CERT', path: 'broker.tls.requireClientCert', type: 'boolean' },
+  { env: 'SB_BROKER_TLS_REQUIRE_GATEWAY_IDENTITY', path: 'broker.tls.requireGatewayIdentity', type: 'boolean' },
   { env: 'SB_BROKER_REGISTRY', path: 'broker.registry' },
   { env: 'SB_REGISTRY_PATH', path: 'registry.path' },
   { env: 'SB_REGISTRY_KEY_FILE', path: 'registry.keyFile' },

@@ -66,6 +66,7 @@ function brokerTls(config: BackendConfig): BrokerTlsOptions | undefined {
     key: readPem(settings.key, 'broker.tls.key'),
     ...(settings.ca !== undefined ? { ca: readPem(settings.ca, 'broker.tls.ca') } : {}),
     requireClientCert: settings.requireClientCert,
+    requireGatewayIdentity: settings.requireGatewayIdentity,
   };
 }
 

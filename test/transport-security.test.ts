@@ -227,7 +227,7 @@ describe('plain MQTT off loopback', () => {
     expect(load({ SB_MQTT_URL: 'mqtt://10.0.0.2:1883', SB_MQTT_CA_FILE: 'ca.crt' })).toThrow(/mqtt\.url/);
     expect(load({ SB_API_TLS_CERT: 'a.crt' })).toThrow(/api\.tls\.key/);
     const config = loadBackendConfig(undefined, { SB_BROKER_TLS_CERT: 'a.crt', SB_BROKER_TLS_KEY: 'a.key', SB_BROKER_ALLOW_PLAIN_TCP: 'true' });
-    expect(config.broker.tls).toEqual({ port: 8883, cert: 'a.crt', key: 'a.key', requireClientCert: false });
+    expect(config.broker.tls).toEqual({ port: 8883, cert: 'a.crt', key: 'a.key', requireClientCert: false, requireGatewayIdentity: true });
     expect(config.broker.allowPlainTcp).toBe(true);
   });
 
