@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore, type Account } from '../../broker/accounts.js';
 import { mergeAccounts, RegistryAccountReader, startAccountSync } from '../../broker/registry-accounts.js';
@@ -76,6 +77,59 @@ describe('registry store', () => {
     const files = fs.readdirSync(dir).filter((f) => f.startsWith('registry.db'));
     for (const file of files) expect(fs.readFileSync(path.join(dir, file)).includes(password)).toBe(false);
     expect(() => store.putCamera('fuyuan', 'gw-01', { id: 'cam-2', xaddr: 'http://10.0.0.7/onvif/device_service', username: 'onvif' })).toThrow(/password is required/);
+  });
+});
+
+describe('cameras in the remote config', () => {
+  const camera = { id: 'cam-1', xaddr: 'http://10.0.0.5/onvif/device_service', username: 'onvif', password: 'Cam-Secret-9', linkedDevices: ['th-1'] };
+  beforeEach(() => {
+    store.createSite('fuyuan');
+    store.createGateway({ site: 'fuyuan', gateway: 'gw-01', passwordHash: HASH });
+  });
+
+  it('leaves cameras out of configs until the registry manages them, so the gateway keeps its file\'s', () => {
+    expect(store.changeDevices('fuyuan', 'gw-01', () => [device('th-1')]).cameras).toBeUndefined();
+    expect(store.getGateway('fuyuan', 'gw-01').camerasManaged).toBe(false);
+  });
+
+  it('turns each camera change into the next version carrying every camera with its password', () => {
+    store.changeDevices('fuyuan', 'gw-01', () => [device('th-1')]);
+    const put = store.putCamera('fuyuan', 'gw-01', camera);
+    expect(put.camera).toEqual({ ...camera, password: 'set' });
+    expect(put.config).toMatchObject({ version: 2, devices: [{ id: 'th-1' }], cameras: [{ ...camera, snapshotIntervalMs: 300_000 }] });
+    // Device changes now carry the cameras too, and a push again builds the same config.
+    expect(store.changeDevices('fuyuan', 'gw-01', (list) => [...list, device('th-2', 5021)]).cameras?.map((c) => c.password)).toEqual(['Cam-Secret-9']);
+    expect(store.currentConfig('fuyuan', 'gw-01')).toMatchObject({ version: 3, cameras: [{ id: 'cam-1', password: 'Cam-Secret-9' }] });
+    // Removing the last camera pushes an empty list (not "back to the file's cameras").
+    expect(store.deleteCamera('fuyuan', 'gw-01', 'cam-1')).toMatchObject({ version: 4, cameras: [] });
+    expect(store.getGateway('fuyuan', 'gw-01')).toMatchObject({ configVersion: 4, camerasManaged: true });
+    expect(() => store.deleteCamera('fuyuan', 'gw-01', 'cam-1')).toThrow(/no camera "cam-1"/);
+  });
+
+  it.each([
+    { what: 'a camera linked to a device the gateway does not have', change: (s: RegistryStore) => s.putCamera('fuyuan', 'gw-01', { ...camera, id: 'cam-2', linkedDevices: ['level-9'] }), message: /camera "cam-2" is linked to device "level-9"/ },
+    { what: 'removing a device a camera is linked to', change: (s: RegistryStore) => s.changeDevices('fuyuan', 'gw-01', () => []), message: /camera "cam-1" is linked to device "th-1"/ },
+    { what: 'a duplicate device id', change: (s: RegistryStore) => s.changeDevices('fuyuan', 'gw-01', (list) => [...list, device('th-1')]), message: /duplicate device id "th-1"/ },
+  ])('refuses $what (409) and changes nothing', ({ change, message }) => {
+    store.changeDevices('fuyuan', 'gw-01', () => [device('th-1')]);
+    store.putCamera('fuyuan', 'gw-01', camera);
+    const before = store.currentConfig('fuyuan', 'gw-01');
+    expect(() => change(store)).toThrow(message);
+    try { change(store); } catch (err) { expect((err as RegistryError).statusCode).toBe(409); }
+    expect(store.currentConfig('fuyuan', 'gw-01')).toEqual(before);
+    expect(store.listCameras('fuyuan', 'gw-01').map((c) => c.id)).toEqual(['cam-1']);
+  });
+
+  it('adds the column to a registry made before cameras were pushed', () => {
+    store.close();
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE gateways (site TEXT NOT NULL, gateway TEXT NOT NULL, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+      state TEXT NOT NULL, description TEXT, created_at INTEGER NOT NULL, revoked_at INTEGER, config_version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (site, gateway))`);
+    old.prepare(`INSERT INTO gateways VALUES ('fuyuan', 'gw-09', 'fuyuan.gw-09', ?, 'active', NULL, 1, NULL, 3)`).run(HASH);
+    old.close();
+    store = new RegistryStore(file, SecretBox.fromKeyFile(path.join(dir, 'registry.key')));
+    expect(store.getGateway('fuyuan', 'gw-09')).toMatchObject({ configVersion: 3, camerasManaged: false });
   });
 });
 

@@ -1,12 +1,14 @@
 // The provisioning registry: sites, gateways (with the scrypt hash of their broker password and
-// their state, active or revoked), and each gateway's Modbus devices and ONVIF cameras. An
+// their state, active or revoked), and each gateway's Modbus devices and ONVIF cameras, which
+// together become its versioned remote config (devices and cameras alike bump the version). An
 // embedded SQLite file owned by the API; the broker reads the `gateways` table read-only
 // (broker/registry-accounts.ts), so its columns are a contract between the two.
-// Camera passwords are sealed with AES-256-GCM (secret-box.ts) and never leave through a list.
+// Camera passwords are sealed with AES-256-GCM (secret-box.ts) and never leave through a list;
+// they are decrypted only into the config pushed to the gateway.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { configSchema, deviceConfigSchema, type DeviceConfig, type GatewayConfig } from '../../protocol/index.js';
+import { configSchema, describeIssues, deviceConfigSchema, type CameraConfigInput, type DeviceConfig, type GatewayConfig, type GatewayConfigInput } from '../../protocol/index.js';
 import type { SecretBox } from './secret-box.js';
 import type { RegistryCamera, RegistryCameraInput } from './camera-schema.js';
 
@@ -25,6 +27,11 @@ export interface GatewayRecord {
   revokedAt?: string;
   /** Version of the last remote config pushed (0: none yet). */
   configVersion: number;
+  /**
+   * Whether the registry owns the gateway's camera list (set by its first camera change). Until
+   * then its configs carry no `cameras`, so the gateway keeps the cameras of its own file.
+   */
+  camerasManaged: boolean;
 }
 
 /** A camera as the API shows it: the password only as "set". */
@@ -81,7 +88,7 @@ CREATE TABLE IF NOT EXISTS cameras (
 
 interface GatewayRow {
   site: string; gateway: string; username: string; state: GatewayState; description: string | null;
-  created_at: number; revoked_at: number | null; config_version: number;
+  created_at: number; revoked_at: number | null; config_version: number; cameras_managed: number;
 }
 
 function toGateway(row: GatewayRow): GatewayRecord {
@@ -91,6 +98,7 @@ function toGateway(row: GatewayRow): GatewayRecord {
     createdAt: new Date(row.created_at).toISOString(),
     ...(row.revoked_at !== null ? { revokedAt: new Date(row.revoked_at).toISOString() } : {}),
     configVersion: row.config_version,
+    camerasManaged: row.cameras_managed === 1,
   };
 }
 
@@ -112,6 +120,9 @@ export class RegistryStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.exec(SCHEMA);
+    // Registries created before cameras were pushed lack the column; the broker reads named columns only.
+    const columns = (this.#db.prepare('PRAGMA table_info(gateways)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('cameras_managed')) this.#db.exec('ALTER TABLE gateways ADD COLUMN cameras_managed INTEGER NOT NULL DEFAULT 0');
     // Hashes and sealed secrets only, but still nobody else's business.
     try { fs.chmodSync(file, 0o600); } catch { /* not ours to fix (e.g. another owner); the key guards the secrets */ }
   }
@@ -204,20 +215,56 @@ export class RegistryStore {
       const cameras = this.#cameraIds(site, gateway);
       const clash = next.find((device) => cameras.has(device.id));
       if (clash) throw new RegistryError(409, `device id "${clash.id}" is already a camera of ${site}/${gateway}: one name must mean one thing`);
-      const config = configSchema.parse({ v: 1, version: record.configVersion + 1, devices: next });
+      const ids = new Set<string>();
+      for (const device of next) {
+        if (ids.has(device.id)) throw new RegistryError(409, `duplicate device id "${device.id}"`);
+        ids.add(device.id);
+      }
       this.#db.prepare('DELETE FROM devices WHERE site = ? AND gateway = ?').run(site, gateway);
       const insert = this.#db.prepare('INSERT INTO devices (site, gateway, id, config) VALUES (?, ?, ?, ?)');
-      for (const device of config.devices) insert.run(site, gateway, device.id, JSON.stringify(device));
-      this.#db.prepare('UPDATE gateways SET config_version = ? WHERE site = ? AND gateway = ?').run(config.version, site, gateway);
-      return config;
+      for (const device of next) insert.run(site, gateway, device.id, JSON.stringify(deviceConfigSchema.parse(device)));
+      // Checked with the cameras too (a camera linked to a removed device refuses the change).
+      return this.#nextConfig(site, gateway, record);
     })();
   }
 
-  /** The remote config as last pushed (to push it again). */
+  /**
+   * Bumps the version and builds the config from the rows as they are now (inside the caller's
+   * transaction): a config the gateway would refuse is refused here, rolling the change back.
+   */
+  #nextConfig(site: string, gateway: string, record: GatewayRecord): GatewayConfig {
+    const config = this.#buildConfig(site, gateway, record.configVersion + 1);
+    this.#db.prepare('UPDATE gateways SET config_version = ? WHERE site = ? AND gateway = ?').run(config.version, site, gateway);
+    return config;
+  }
+
+  /** The config of `version` from the stored devices, and the cameras with their passwords if the registry owns them. */
+  #buildConfig(site: string, gateway: string, version: number): GatewayConfig {
+    const input: GatewayConfigInput = {
+      v: 1, version, devices: this.listDevices(site, gateway),
+      ...(this.#camerasManaged(site, gateway) ? { cameras: this.#camerasWithPasswords(site, gateway) } : {}),
+    };
+    const parsed = configSchema.safeParse(input);
+    if (!parsed.success) throw new RegistryError(409, `the gateway would refuse this config: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  }
+
+  #camerasManaged(site: string, gateway: string): boolean {
+    const row = this.#db.prepare('SELECT cameras_managed FROM gateways WHERE site = ? AND gateway = ?').get(site, gateway) as { cameras_managed: number } | undefined;
+    return row?.cameras_managed === 1;
+  }
+
+  #camerasWithPasswords(site: string, gateway: string): CameraConfigInput[] {
+    const rows = this.#db.prepare('SELECT id, settings, password_sealed FROM cameras WHERE site = ? AND gateway = ? ORDER BY rowid').all(site, gateway) as
+      Array<{ id: string; settings: string; password_sealed: string }>;
+    return rows.map((row) => ({ ...(JSON.parse(row.settings) as Omit<RegistryCamera, 'password'>), password: this.#box.decrypt(row.password_sealed, cameraContext(site, gateway, row.id)) }));
+  }
+
+  /** The remote config as last pushed (to push it again), camera passwords included: for the gateway only. */
   currentConfig(site: string, gateway: string): GatewayConfig | undefined {
     const record = this.getGateway(site, gateway);
     if (record.configVersion === 0) return undefined;
-    return { v: 1, version: record.configVersion, devices: this.listDevices(site, gateway) };
+    return this.#buildConfig(site, gateway, record.configVersion);
   }
 
   listCameras(site: string, gateway: string): CameraView[] {
@@ -234,10 +281,13 @@ export class RegistryStore {
     return { ...(JSON.parse(row.settings) as Omit<RegistryCamera, 'password'>), password: this.#box.decrypt(row.password_sealed, cameraContext(site, gateway, camera)) };
   }
 
-  /** Adds or replaces a camera; without a password an existing camera keeps its own. */
-  putCamera(site: string, gateway: string, input: RegistryCameraInput): { created: boolean; camera: CameraView } {
+  /**
+   * Adds or replaces a camera (without a password an existing camera keeps its own) and returns
+   * the next remote config, which from now on carries the registry's camera list.
+   */
+  putCamera(site: string, gateway: string, input: RegistryCameraInput): { created: boolean; camera: CameraView; config: GatewayConfig } {
     return this.#db.transaction(() => {
-      this.#requireActive(site, gateway);
+      const record = this.#requireActive(site, gateway);
       if (this.#db.prepare('SELECT 1 FROM devices WHERE site = ? AND gateway = ? AND id = ?').get(site, gateway, input.id)) {
         throw new RegistryError(409, `camera id "${input.id}" is already a device of ${site}/${gateway}: one name must mean one thing`);
       }
@@ -251,13 +301,24 @@ export class RegistryStore {
       this.#db.prepare(`INSERT INTO cameras (site, gateway, id, settings, password_sealed) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (site, gateway, id) DO UPDATE SET settings = excluded.settings, password_sealed = excluded.password_sealed`)
         .run(site, gateway, input.id, JSON.stringify(settings), sealed);
-      return { created: existing === undefined, camera: { ...settings, password: 'set' as const } };
+      this.#manageCameras(site, gateway);
+      return { created: existing === undefined, camera: { ...settings, password: 'set' as const }, config: this.#nextConfig(site, gateway, record) };
     })();
   }
 
-  deleteCamera(site: string, gateway: string, camera: string): void {
-    this.#requireActive(site, gateway);
-    const result = this.#db.prepare('DELETE FROM cameras WHERE site = ? AND gateway = ? AND id = ?').run(site, gateway, camera);
-    if (result.changes === 0) throw new RegistryError(404, `no camera "${camera}" on ${site}/${gateway}`);
+  /** Removes a camera and returns the next remote config (without it). */
+  deleteCamera(site: string, gateway: string, camera: string): GatewayConfig {
+    return this.#db.transaction(() => {
+      const record = this.#requireActive(site, gateway);
+      const result = this.#db.prepare('DELETE FROM cameras WHERE site = ? AND gateway = ? AND id = ?').run(site, gateway, camera);
+      if (result.changes === 0) throw new RegistryError(404, `no camera "${camera}" on ${site}/${gateway}`);
+      this.#manageCameras(site, gateway);
+      return this.#nextConfig(site, gateway, record);
+    })();
+  }
+
+  /** From the first camera change on, configs carry the registry's list (even empty: removing the last camera stops it). */
+  #manageCameras(site: string, gateway: string): void {
+    this.#db.prepare('UPDATE gateways SET cameras_managed = 1 WHERE site = ? AND gateway = ?').run(site, gateway);
   }
 }

@@ -1,7 +1,8 @@
 // Registry routes: sites, gateways (provisioning: broker credentials shown once, stored as a
-// scrypt hash; revocation), and each gateway's devices and cameras. A device change is
-// validated with the protocol's deviceConfigSchema and pushed to the gateway as its next
-// remote config. Camera passwords are write-only: lists say "set".
+// scrypt hash; revocation, which also clears the gateway's retained config), and each gateway's
+// devices and cameras. A device or camera change is validated with the protocol's schemas and
+// pushed to the gateway as its next remote config. Camera passwords are write-only: lists and
+// answers say "set"; only the config pushed to the gateway carries them.
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -15,7 +16,7 @@ import { PROVISION, CONFIGURE, READ_REGISTRY } from './access.js';
 
 export interface RegistryRoutesOptions {
   registry: RegistryStore;
-  /** Pushes remote configs; without it device changes are stored but not pushed. */
+  /** Pushes (and on revocation clears) remote configs; without it changes are stored but not pushed. */
   publisher?: ConfigPublisher;
   /** The broker address gateways should use, returned with new credentials (the CLI's default). */
   brokerUrl?: string;
@@ -46,6 +47,20 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
     } catch (err) {
       app.log.warn({ site, gateway, version: config.version, err: (err as Error).message }, 'remote config not pushed');
       return { version: config.version, pushed: false, error: `stored but not pushed: ${(err as Error).message} (PUT the list again or POST …/config/push)` };
+    }
+  };
+  /** The registry decides revocation; a broker that cannot be reached only means the retained copy stays for now. */
+  const clearConfig = async (site: string, gateway: string): Promise<boolean> => {
+    if (!publisher) {
+      app.log.warn({ site, gateway }, 'revoked gateway\'s retained config not cleared: the API has no broker connection for configs');
+      return false;
+    }
+    try {
+      await publisher.clear({ site, gateway });
+      return true;
+    } catch (err) {
+      app.log.warn({ site, gateway, err: (err as Error).message }, 'revoked gateway\'s retained config not cleared (revoke again once the broker is reachable)');
+      return false;
     }
   };
 
@@ -89,11 +104,15 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
 
   routes.post('/v1/registry/gateways/:site/:gateway/revoke', {
     config: PROVISION,
-    schema: { summary: 'Revoke a gateway: the broker disconnects it within seconds and refuses it from then on (not reversible)', tags, params: gatewayParams },
+    schema: {
+      summary: 'Revoke a gateway: the broker disconnects it within seconds and refuses it from then on (not reversible). '
+        + 'Its retained config (device addresses, camera passwords) is cleared from the broker; configCleared says whether that worked.',
+      tags, params: gatewayParams,
+    },
   }, async (request) => {
     const record = registry.revokeGateway(request.params.site, request.params.gateway);
     app.log.warn({ site: record.site, gateway: record.gateway, by: request.principal?.name }, 'gateway revoked');
-    return record;
+    return { ...record, configCleared: await clearConfig(record.site, record.gateway) };
   });
 
   routes.get('/v1/registry/gateways/:site/:gateway/devices', {
@@ -144,11 +163,11 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
   });
 
   routes.post('/v1/registry/gateways/:site/:gateway/config/push', {
-    config: CONFIGURE, schema: { summary: 'Push the stored device list again (after a failed push)', tags, params: gatewayParams },
+    config: CONFIGURE, schema: { summary: 'Push the stored config (devices, and cameras once the registry manages them) again, after a failed push', tags, params: gatewayParams },
   }, async (request) => {
     const { site, gateway } = request.params;
     const config = registry.currentConfig(site, gateway);
-    if (!config) throw new RegistryError(404, `${site}/${gateway} has no device list yet`);
+    if (!config) throw new RegistryError(404, `${site}/${gateway} has no config yet (no device or camera change)`);
     return { config: await push(site, gateway, config) };
   });
 
@@ -158,22 +177,27 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
 
   routes.put('/v1/registry/gateways/:site/:gateway/cameras/:camera', {
     config: CONFIGURE,
-    schema: { summary: 'Add or replace a camera (the password is stored encrypted; leave it out to keep the stored one)', tags, params: cameraParams, body: z.unknown() },
+    schema: {
+      summary: 'Add or replace a camera (the password is stored encrypted; leave it out to keep the stored one); pushed to the gateway as its next remote config',
+      tags, params: cameraParams, body: z.unknown(),
+    },
   }, async (request, reply) => {
     const { site, gateway, camera: id } = request.params;
     const body = request.body && typeof request.body === 'object' ? { id, ...(request.body as object) } : request.body;
     const parsed = registryCameraSchema.safeParse(body);
     if (!parsed.success) return badRequest(reply, `body: ${describeIssues(parsed.error)}`);
     if (parsed.data.id !== id) return badRequest(reply, `body: id "${parsed.data.id}" differs from the path's "${id}"`);
-    const { created, camera } = registry.putCamera(site, gateway, parsed.data);
-    app.log.info({ site, gateway, camera: id, passwordChanged: parsed.data.password !== undefined }, created ? 'camera added' : 'camera changed');
-    return reply.code(created ? 201 : 200).send({ camera });
+    const { created, camera, config } = registry.putCamera(site, gateway, parsed.data);
+    app.log.info({ site, gateway, camera: id, version: config.version, passwordChanged: parsed.data.password !== undefined }, created ? 'camera added' : 'camera changed');
+    return reply.code(created ? 201 : 200).send({ camera, config: await push(site, gateway, config) });
   });
 
   routes.delete('/v1/registry/gateways/:site/:gateway/cameras/:camera', {
-    config: CONFIGURE, schema: { summary: 'Remove a camera', tags, params: cameraParams },
-  }, async (request, reply) => {
-    registry.deleteCamera(request.params.site, request.params.gateway, request.params.camera);
-    return reply.code(204).send();
+    config: CONFIGURE, schema: { summary: 'Remove a camera; pushed to the gateway as its next remote config', tags, params: cameraParams },
+  }, async (request) => {
+    const { site, gateway, camera } = request.params;
+    const config = registry.deleteCamera(site, gateway, camera);
+    app.log.info({ site, gateway, camera, version: config.version }, 'camera removed');
+    return { config: await push(site, gateway, config) };
   });
 };
