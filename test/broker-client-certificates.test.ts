@@ -107,6 +107,10 @@ describe('a gateway certificate is bound to its account', () => {
     const b = await connect(broker.tlsUrl!, logins.b, certs.b);
     expect(a.connected && b.connected).toBe(true);
     expect(broker.stats().authFailuresTotal).toBe(0);
+    expect(broker.stats().socketsOpen).toBe(2);
+    // A TLS connection that ends gives its slot back to the per-IP limits (else the caps would leak).
+    await Promise.all([a.endAsync(), b.endAsync()]);
+    await waitFor(() => broker.stats().socketsOpen === 0, { what: 'both sockets released' });
   });
 
   it('refuses gateway A\'s certificate with gateway B\'s username and password: "not authorized", counted, logged with both identities', async () => {
@@ -206,7 +210,7 @@ describe('the connection limits act before the TLS handshake', () => {
   });
 
   it('counts sockets still in their handshake against the per-IP cap, and closes them at the handshake timeout', async () => {
-    const broker = await mutualTlsBroker(silentLogger(), { maxConnectionsPerIp: 3, connectTimeoutMs: 1000 });
+    const broker = await mutualTlsBroker(silentLogger(), { maxConnectionsPerIp: 3, connectTimeoutMs: 2000 });
     const silent = () => {
       const socket = net.connect({ host: '127.0.0.1', port: broker.tlsPort!, localAddress: FLOOD_SOURCE });
       const state = { closed: false, connected: false };
