@@ -1,7 +1,7 @@
 // The aedes hooks that enforce accounts and topic ACLs: authenticate each CONNECT
-// (bind a TLS client certificate to the account, check its will), then authorize every PUBLISH and SUBSCRIBE against the
-// account the client authenticated as. Every refusal is counted and logged
-// (username, client, topic, reason; never the password).
+// (bind a TLS client certificate to the account, check its will), then authorize
+// every PUBLISH and SUBSCRIBE against the account the client authenticated as. Every
+// refusal is counted and logged (username, client, topic, reason; never the password).
 import type { AedesOptions, Client, ConnectPacket } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import type { Account, AccountDirectory } from './accounts.js';

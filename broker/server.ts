@@ -228,7 +228,7 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   };
   /** Hands an admitted stream (a plain socket, or a TLS socket after its handshake) to aedes. */
   const serveMqtt = (socket: net.Socket): SizeLimitedConnection => {
-    socket.on('error', () => {});
+    socket.on('error', () => {}); // a TLS socket is not the one admitSocket saw: it needs its own
     const connection = new SizeLimitedConnection(socket, maxPacketSize, (size) => {
       counters.oversizedPacketsTotal++;
       logger.warn({ remoteAddress: socket.remoteAddress, size, maxPacketSize }, 'packet too large: connection closed');

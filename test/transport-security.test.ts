@@ -229,6 +229,8 @@ describe('plain MQTT off loopback', () => {
     const config = loadBackendConfig(undefined, { SB_BROKER_TLS_CERT: 'a.crt', SB_BROKER_TLS_KEY: 'a.key', SB_BROKER_ALLOW_PLAIN_TCP: 'true' });
     expect(config.broker.tls).toEqual({ port: 8883, cert: 'a.crt', key: 'a.key', requireClientCert: false, requireGatewayIdentity: true });
     expect(config.broker.allowPlainTcp).toBe(true);
+    const optional = loadBackendConfig(undefined, { SB_BROKER_TLS_CERT: 'a.crt', SB_BROKER_TLS_KEY: 'a.key', SB_BROKER_TLS_REQUIRE_GATEWAY_IDENTITY: 'false' });
+    expect(optional.broker.tls?.requireGatewayIdentity).toBe(false);
   });
 
   it('startBroker refuses a non-loopback host without allowPlainTcp, naming the setting', async () => {
