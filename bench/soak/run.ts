@@ -1,0 +1,108 @@
+// `npm run soak`: the real broker, ingest and a throwaway InfluxDB under a steady
+// single-sample load at the rate docs/BENCHMARKS.md measured (or --rate) for 10
+// minutes (or --duration), checking that nothing is lost and memory stays flat. If
+// the rate is not sustained it runs again at the fallback rate (80 %). Prints progress
+// and rewrites the "Sustained load" sections of docs/BENCHMARKS.md and docs/RELIABILITY.md.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startInfluxd } from '../../test/harness/influxd.js';
+import { requireTool } from '../../test/harness/tools.js';
+import { writeBenchmarksSection } from '../ingest/benchmarks-doc.js';
+import { say } from '../ingest/console-output.js';
+import { describeMachine, packageVersions } from '../ingest/machine.js';
+import { dropInfluxDatabase } from '../ingest/store-counts.js';
+import { analyzeSoak, type SoakAnalysis } from './analysis.js';
+import { benchmarkedSingleSampleRate } from './benchmarked-rate.js';
+import { runSoak } from './soak.js';
+import { parseSoakOptions, resolveRate, SOAK_USAGE, type SoakOptions } from './soak-options.js';
+import { renderReliabilitySection, renderSoakSection, summaryLines, type SoakReportContext } from './soak-report.js';
+import type { TrendLimits } from './trend.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BENCHMARKS_DOC = path.join(REPO_ROOT, 'docs', 'BENCHMARKS.md');
+const RELIABILITY_DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
+const MEASURED_PACKAGES = ['aedes', 'mqtt', '@influxdata/influxdb-client'];
+/** A full GC in each Node process every 5 s: often enough for a trend, rare enough not to slow them (tens of ms each). */
+const LIVE_HEAP_EVERY_SAMPLES = 5;
+
+async function main(): Promise<number> {
+  let options: SoakOptions | 'help';
+  try {
+    options = parseSoakOptions(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${SOAK_USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    say(SOAK_USAGE);
+    return 0;
+  }
+  const started = Date.now();
+  const benchmark = benchmarkedSingleSampleRate(await fs.readFile(BENCHMARKS_DOC, 'utf8').catch(() => ''));
+  const rate = resolveRate(options.rate, benchmark?.msgsPerSec);
+  const fallbackRate = options.fallback ? resolveRate(options.fallback, benchmark?.msgsPerSec) : undefined;
+  const limits: TrendLimits = { heapMiBPerMin: options.heapLimitMiBPerMin, rssMiBPerMin: options.rssLimitMiBPerMin };
+  const machine = await describeMachine(requireTool('influxd'));
+  say(`Shaobing soak — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.influxdb}; load average ${machine.loadAverage.toFixed(2)}`);
+  say(`target ${rate.toLocaleString('en-US')} msgs/s${benchmark ? ` (benchmark: ${benchmark.msgsPerSec.toLocaleString('en-US')})` : ''} for ${options.durationMs / 1000} s after ${options.warmupMs / 1000} s of warm-up` +
+    `${fallbackRate ? `; if not sustained, again at ${fallbackRate.toLocaleString('en-US')} msgs/s` : ''}`);
+
+  const influxd = await startInfluxd();
+  say(`influxd pid ${influxd.pid} on ${influxd.url}, data in ${influxd.dir}`);
+  const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sb-soak-'));
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    say(`\n${signal}: stopping influxd (pid ${influxd.pid}) and removing temp files`);
+    void influxd.cleanup().finally(() => fs.rm(tempDir, { recursive: true, force: true })).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  const analyses: SoakAnalysis[] = [];
+  try {
+    for (const msgsPerSec of [rate, fallbackRate]) {
+      if (msgsPerSec === undefined) break;
+      if (analyses.length > 0) {
+        if (analyses[0]!.sustained) break;
+        say(`\n${rate.toLocaleString('en-US')} msgs/s was not sustained: running again at ${msgsPerSec.toLocaleString('en-US')} msgs/s`);
+      }
+      const database = `soak_${analyses.length + 1}`;
+      say(`\n[${analyses.length + 1}] ${msgsPerSec.toLocaleString('en-US')} msgs/s, ${options.gateways} gateway clients × ${options.devicesPerGateway} devices, window ${options.window}`);
+      const run = await runSoak({
+        msgsPerSec, durationMs: options.durationMs, warmupMs: options.warmupMs, gateways: options.gateways, devicesPerGateway: options.devicesPerGateway,
+        window: options.window, sampleEveryMs: options.sampleEveryMs, liveHeapEverySamples: LIVE_HEAP_EVERY_SAMPLES, progressEveryMs: options.progressEveryMs,
+        influx: { url: influxd.url, pid: influxd.pid }, database, tempDir, drainTimeoutMs: 10 * 60_000, say,
+      });
+      analyses.push(analyzeSoak(run, limits));
+      // Its compactions would otherwise share the CPU with the next run.
+      await dropInfluxDatabase(influxd.url, database).catch(() => undefined);
+    }
+  } finally {
+    const pid = influxd.pid;
+    await influxd.cleanup();
+    await fs.rm(tempDir, { recursive: true, force: true });
+    say(`\ninfluxd (pid ${pid}) stopped, temp files removed`);
+  }
+
+  const context: SoakReportContext = {
+    machine, packages: await packageVersions(REPO_ROOT, MEASURED_PACKAGES), date: new Date(started), totalMs: Date.now() - started, limits,
+    command: ['npm run soak', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    ...(benchmark && 'shareOfBenchmark' in options.rate ? { benchmarkRow: benchmark.row } : {}),
+    ...(benchmark ? { benchmarkedRate: benchmark.msgsPerSec } : {}),
+  };
+  say('');
+  for (const line of summaryLines(analyses, context)) say(line);
+  if (options.writeDoc) {
+    await writeBenchmarksSection(BENCHMARKS_DOC, renderSoakSection(analyses, context));
+    await writeBenchmarksSection(RELIABILITY_DOC, renderReliabilitySection(analyses, context));
+    say(`\nwrote "Sustained load" in ${path.relative(process.cwd(), BENCHMARKS_DOC)} and ${path.relative(process.cwd(), RELIABILITY_DOC)}`);
+  }
+  say(`total time ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  return analyses.every((a) => a.passed) ? 0 : 1;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  console.error(`soak failed: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+});
