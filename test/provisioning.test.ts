@@ -2,8 +2,9 @@
 // `shaobing provision gateway` command as a separate process, and the gateway started from the
 // file it wrote (`shaobing gateway --config`). The new gateway connects without a broker
 // restart; a device added through the API reaches it as remote config and is polled; a camera
-// password is sealed in the registry file; revoking disconnects the gateway within 5 s and the
-// broker refuses its credentials afterwards.
+// password is sealed in the registry file while the camera reaches the gateway in its config;
+// revoking disconnects the gateway within 5 s, clears its retained config, and the broker
+// refuses its credentials afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -121,6 +122,11 @@ describe('provisioning a gateway', () => {
     });
     expect(put.status).toBe(201);
     expect(JSON.stringify(put.body)).not.toContain(password);
+    // The camera goes to the gateway as config version 2 (devices and cameras), reported in its status.
+    expect(put.body.config).toEqual({ version: 2, pushed: true });
+    const applied = await waitFor(() => statuses().find((s) => s.configVersion === 2), { timeoutMs: 15_000, what: 'config version 2 applied' });
+    expect(applied.configError).toBeUndefined();
+    expect(Object.keys(applied.cameras ?? {})).toEqual(['cam-1']);
     const list = await api('GET', `/v1/registry/gateways/${REF.site}/${REF.gateway}/cameras`, system.apiTokens.technician);
     expect(list.body.cameras).toEqual([{ id: 'cam-1', xaddr: 'http://127.0.0.1:9/onvif/device_service', username: 'onvif', password: 'set' }]);
     const files = fs.readdirSync(system.dataDir).filter((f) => f.startsWith('registry.db'));
@@ -144,6 +150,8 @@ describe('provisioning a gateway', () => {
     const revoked = await api('POST', `/v1/registry/gateways/${REF.site}/${REF.gateway}/revoke`, system.apiTokens.technician);
     expect(revoked.status).toBe(200);
     expect(revoked.body.state).toBe('revoked');
+    // Its retained config (with the camera password pushed above) is gone from the broker.
+    expect(revoked.body.configCleared).toBe(true);
     await waitFor(() => disconnectedAt, { timeoutMs: 5000, intervalMs: 10, what: 'the revoked gateway disconnected' });
     const elapsedMs = disconnectedAt! - started;
     process.stdout.write(`provisioning figures: ${JSON.stringify({ revocationDisconnectMs: elapsedMs })}\n`);
