@@ -1,19 +1,22 @@
-// A camera as the registry keeps it: where the gateway finds it (fixed ONVIF address), the
-// ONVIF user and password (sealed at rest), and the few settings a technician sets per camera.
-// The gateway's own file format (gateway/cameras/settings.ts) has more knobs; their defaults apply.
-import { z } from 'zod';
-import { idSchema } from '../../protocol/index.js';
+// A camera as the registry keeps it: the entry the gateway runs (protocol `cameraConfigSchema`,
+// the same fields as the gateway file's `cameras`: a fixed `xaddr` or `discover`, the ONVIF user
+// and password, schedule, links...), stored as given so that unset settings keep following the
+// protocol's defaults. The password is sealed at rest (secret-box.ts) and may be left out of an
+// update to keep the stored one.
+import { cameraConfigSchema, describeIssues, type CameraConfigInput } from '../../protocol/index.js';
 
-export const registryCameraSchema = z.strictObject({
-  id: idSchema,
-  xaddr: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5/onvif/device_service' }),
-  username: z.string().min(1).max(64),
-  /** Required for a new camera; left out on an update it keeps the stored one. */
-  password: z.string().min(1).max(128).optional(),
-  profile: z.union([z.string().min(1).max(64), z.number().int().min(0).max(31)]).optional(),
-  snapshotIntervalMs: z.number().int().refine((ms) => ms === 0 || (ms >= 100 && ms <= 86_400_000), 'must be 0 (none) or 100 ms – 24 h').optional(),
-  linkedDevices: z.array(idSchema).max(256).optional(),
-});
+export type RegistryCamera = CameraConfigInput;
+export type RegistryCameraInput = Omit<CameraConfigInput, 'password'> & { password?: string };
 
-export type RegistryCameraInput = z.infer<typeof registryCameraSchema>;
-export type RegistryCamera = RegistryCameraInput & { password: string };
+/** Stands in for a password left out of an update, so the protocol schema can judge the rest. */
+const KEPT_PASSWORD = 'kept';
+
+/** Checks a camera PUT body with the schema the gateway will apply; the message names the field. */
+export function parseRegistryCamera(body: unknown): { ok: true; camera: RegistryCameraInput } | { ok: false; reason: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: '(root): a JSON object expected' };
+  const input = body as Record<string, unknown>;
+  const parsed = cameraConfigSchema.safeParse(input.password === undefined ? { ...input, password: KEPT_PASSWORD } : input);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  // Valid and strict (no unknown keys): keep the caller's form, without the filled-in defaults.
+  return { ok: true, camera: input as RegistryCameraInput };
+}

@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword } from '../../broker/passwords.js';
 import { deviceConfigSchema, describeIssues, idSchema, type DeviceConfig, type GatewayConfig } from '../../protocol/index.js';
-import { registryCameraSchema } from './camera-schema.js';
+import { parseRegistryCamera } from './camera-schema.js';
 import type { ConfigPublisher } from './config-publisher.js';
 import { RegistryError, type RegistryStore } from './registry-store.js';
 import { PROVISION, CONFIGURE, READ_REGISTRY } from './access.js';
@@ -184,11 +184,11 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
   }, async (request, reply) => {
     const { site, gateway, camera: id } = request.params;
     const body = request.body && typeof request.body === 'object' ? { id, ...(request.body as object) } : request.body;
-    const parsed = registryCameraSchema.safeParse(body);
-    if (!parsed.success) return badRequest(reply, `body: ${describeIssues(parsed.error)}`);
-    if (parsed.data.id !== id) return badRequest(reply, `body: id "${parsed.data.id}" differs from the path's "${id}"`);
-    const { created, camera, config } = registry.putCamera(site, gateway, parsed.data);
-    app.log.info({ site, gateway, camera: id, version: config.version, passwordChanged: parsed.data.password !== undefined }, created ? 'camera added' : 'camera changed');
+    const parsed = parseRegistryCamera(body);
+    if (!parsed.ok) return badRequest(reply, `body: ${parsed.reason}`);
+    if (parsed.camera.id !== id) return badRequest(reply, `body: id "${parsed.camera.id}" differs from the path's "${id}"`);
+    const { created, camera, config } = registry.putCamera(site, gateway, parsed.camera);
+    app.log.info({ site, gateway, camera: id, version: config.version, passwordChanged: parsed.camera.password !== undefined }, created ? 'camera added' : 'camera changed');
     return reply.code(created ? 201 : 200).send({ camera, config: await push(site, gateway, config) });
   });
 
