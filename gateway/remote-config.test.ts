@@ -29,6 +29,7 @@ describe('judgeRemoteConfig', () => {
     { what: 'duplicate ids', input: raw(5, [device('th-1'), device('th-1')]), reason: /devices\.1\.id: duplicate device id "th-1"/ },
     { what: 'no version', input: payload({ v: 1, devices: [] }), reason: /^config refused: invalid message: version/ },
     { what: 'not JSON', input: Buffer.from('{"v":1'), reason: /^config refused: not valid JSON/ },
+    { what: 'not JSON, without quoting it', input: Buffer.from('cam-password-77 {"v":1}'), reason: /^config refused: not valid JSON: Unexpected token 'c', "…"(\.\.\.)? is not valid JSON$/ },
   ])('refuses $what, saying why', ({ input, reason }) => {
     const decision = judgeRemoteConfig(input, running, profiles);
     expect(decision.action).toBe('refuse');

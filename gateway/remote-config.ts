@@ -41,6 +41,14 @@ export function runningFrom(config: GatewayConfig): RunningConfig {
   return { version: config.version, devices: config.devices, ...(config.cameras !== undefined ? { cameras: config.cameras } : {}) };
 }
 
+/**
+ * V8's JSON errors may quote the payload (`Unexpected token 's', "secret…" is not valid JSON`);
+ * a config can hold camera passwords and the reason goes into the status and the log.
+ */
+function withoutExcerpts(reason: string): string {
+  return reason.startsWith('not valid JSON') ? reason.replace(/"(?:[^"\\]|\\.)*"/g, '"…"') : reason;
+}
+
 function versionOf(payload: Buffer): number | undefined {
   try {
     const version = (JSON.parse(payload.toString('utf8')) as { version?: unknown }).version;
@@ -56,7 +64,7 @@ export function judgeRemoteConfig(payload: Buffer, running: RunningConfig, profi
   const decoded = decodeJson(configSchema, payload, MAX_CONFIG_BYTES);
   if (!decoded.ok) {
     const version = versionOf(payload);
-    return { action: 'refuse', reason: `config${version === undefined ? '' : ` version ${version}`} refused: ${decoded.reason}` };
+    return { action: 'refuse', reason: `config${version === undefined ? '' : ` version ${version}`} refused: ${withoutExcerpts(decoded.reason)}` };
   }
   const config = decoded.value;
   if (config.version === running.version && sameDevices(config.devices, running.devices) && sameCameras(config.cameras, running.cameras)) {
