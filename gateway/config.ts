@@ -43,6 +43,11 @@ export const outboxSettingsSchema = z.strictObject({
   maxSnapshotBytes: z.number().int().min(0).max(64 * 1024 * MIB).default(64 * MIB),
   /** `full`: fsync every commit (survives a power cut); `normal`: survives a killed process and a clean reboot, faster on slow flash. */
   synchronous: z.enum(['full', 'normal']).default('full'),
+  /**
+   * Disk space held in a spare file next to the outbox and given back when the disk fills, so
+   * the outbox can still drop its oldest rows and keep the newest (0: no reserve).
+   */
+  diskReserveBytes: z.number().int().min(0).max(1024 * MIB).default(8 * MIB),
   /** On stop, how long to wait for the outbox to empty while the uplink is up (the rest waits on disk). */
   drainOnStopMs: z.number().int().min(0).max(60_000).default(2000),
 });

@@ -20,6 +20,7 @@ import { ConfigUpdater } from './config-updater.js';
 import { CpuMeter } from './cpu-meter.js';
 import type { DeviceHealthSnapshot } from './device-health.js';
 import type { Clock, PollSink } from './device-poller.js';
+import { DiskReserve } from './disk-reserve.js';
 import { openGatewayDatabase, type GatewayDatabase } from './local-db.js';
 import { buildOnlineStatus, buildStoppedStatus, buildWillStatus } from './messages.js';
 import { Outbox, type OutboxStats } from './outbox.js';
@@ -30,6 +31,7 @@ import { Uplink } from './uplink.js';
 
 /** The outbox's file inside the gateway's data directory. */
 export const OUTBOX_FILE = 'outbox.db';
+export const OUTBOX_RESERVE_FILE = 'outbox.reserve';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -123,6 +125,7 @@ export async function startGateway(config: GatewaySettingsInput, options: Gatewa
     maxBytes: settings.outbox.maxBytes, maxAgeMs: settings.outbox.maxAgeMs, window: settings.outbox.window,
     maxSamplesPerMessage: settings.outbox.maxSamplesPerMessage, maxMessageBytes: settings.outbox.maxMessageBytes,
     maxSnapshotBytes: settings.outbox.maxSnapshotBytes,
+    ...(dataDir && settings.outbox.diskReserveBytes > 0 ? { diskReserve: new DiskReserve(path.join(dataDir, OUTBOX_RESERVE_FILE), settings.outbox.diskReserveBytes) } : {}),
     // The outbox sends only after setOnline(true), which only the uplink's connect event calls.
     send: (topic, payload) => link.publishAcked(topic, payload),
   });

@@ -42,3 +42,37 @@ export function openGatewayDatabase(file: string, options: GatewayDatabaseOption
 export function isDiskFull(err: unknown): boolean {
   return (err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
 }
+
+/** Bytes in the database's free pages: what inserts can use without growing the file. */
+export function freeBytesInFile(db: GatewayDatabase): number {
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  return free * pageSize;
+}
+
+/** Bytes the filesystem holding the database can still give (undefined in memory or when unknown). */
+export function filesystemFreeBytes(db: GatewayDatabase): number | undefined {
+  if (db.memory) return undefined;
+  try {
+    const stats = fs.statfsSync(path.dirname(db.name));
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How much more the WAL file may grow before a checkpoint starts it over: its cycle
+ * (wal_autocheckpoint pages) less what the file already has (it is reused, never shrunk).
+ */
+export function walGrowthLeft(db: GatewayDatabase): number {
+  const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  let walBytes = 0;
+  try {
+    walBytes = fs.statSync(`${db.name}-wal`).size;
+  } catch {
+    // no WAL file yet
+  }
+  return Math.max(0, Math.max(pages, 1) * pageSize - walBytes);
+}

@@ -5,7 +5,8 @@
 // the backlog waits here, bounded by size and age, dropping the oldest rows and counting them.
 import type { Logger } from '../lib/logger.js';
 import type { Sample } from '../protocol/index.js';
-import { isDiskFull, type GatewayDatabase } from './local-db.js';
+import type { DiskReserve } from './disk-reserve.js';
+import { filesystemFreeBytes, freeBytesInFile, isDiskFull, walGrowthLeft, type GatewayDatabase } from './local-db.js';
 import { batchKeyOf, batchRows, type OutboundMessage } from './outbox-batching.js';
 import { DROP_CAUSES, OutboxStore, rowBytes, type DropCause, type NewOutboxRow, type Removed } from './outbox-store.js';
 
@@ -42,6 +43,14 @@ export interface OutboxOptions extends OutboxLimits {
   ageCheckIntervalMs?: number;
   /** Pause before sending again after a publish failed while connected. */
   retryDelayMs?: number;
+  /**
+   * Space held back for a full disk (gateway/disk-reserve.ts). Without it the outbox still
+   * drops the oldest rows when SQLite answers "full", but on a really full filesystem that drop
+   * itself fails and new readings are refused until space comes back.
+   */
+  diskReserve?: DiskReserve;
+  /** While the disk is low, how often to try taking the reserve back (default 10 s). */
+  reserveRetryMs?: number;
 }
 
 export interface OutboxStats {
@@ -61,6 +70,11 @@ export interface OutboxStats {
   ackedRows: number;
   /** The storage problem in force (disk full, I/O error), if any. */
   storageError: string | undefined;
+  /**
+   * The disk filled and the reserve is not held again yet: the outbox keeps to the space its
+   * file already has, dropping the oldest rows (counted as diskFull) to make room for new ones.
+   */
+  lowDisk: boolean;
   /** The highest sequence number committed, across restarts. */
   lastSeq: number;
 }
@@ -69,6 +83,10 @@ export interface OutboxStats {
 const DISK_FULL_DROP_SHARE = 0.05;
 const DISK_FULL_MIN_DROP_BYTES = 16 * 1024;
 const DISK_FULL_ATTEMPTS = 4;
+/** While the disk is low, free pages kept in the file beyond twice the rows being inserted. */
+const LOW_DISK_MARGIN_BYTES = 64 * 1024;
+/** Low-disk drops happen every few commits: logged as a sum at most this often. */
+const LOW_DISK_LOG_EVERY_MS = 60_000;
 
 export class Outbox {
   private readonly store: OutboxStore;
@@ -100,6 +118,11 @@ export class Outbox {
   private readonly dropped: Record<DropCause, number>;
   private lastSeq: number;
   private storageError: string | undefined;
+  private lowDisk = false;
+  private lastReserveAttempt = Number.NEGATIVE_INFINITY;
+  private lowDiskDropped = 0;
+  private lowDiskLoggedAt = Number.NEGATIVE_INFINITY;
+  private readonly reserveRetryMs: number;
   private readonly counts = { sentMessages: 0, ackedMessages: 0, ackedRows: 0 };
   private readonly listeners = new Set<() => void>();
 
@@ -108,6 +131,14 @@ export class Outbox {
     this.readChunkRows = options.readChunkRows ?? 20_000;
     this.readChunkBytes = options.readChunkBytes ?? 8 * 1024 * 1024;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.reserveRetryMs = options.reserveRetryMs ?? 10_000;
+    if (options.diskReserve) {
+      // One WAL cycle must fit in half the reserve: released on a full disk, it then covers the
+      // WAL growing to its checkpoint size and the database growing when that checkpoint runs.
+      const pageSize = options.db.pragma('page_size', { simple: true }) as number;
+      options.db.pragma(`wal_autocheckpoint = ${Math.max(16, Math.min(1000, Math.floor(options.diskReserve.wantedBytes / 2 / pageSize)))}`);
+      this.takeReserve();
+    }
     const totals = this.store.totals();
     this.depth = totals.rows;
     this.bytes = totals.bytes;
@@ -172,6 +203,7 @@ export class Outbox {
       droppedTotal: DROP_CAUSES.reduce((total, cause) => total + this.dropped[cause], 0),
       ...this.counts,
       storageError: this.storageError,
+      lowDisk: this.lowDisk,
       lastSeq: this.lastSeq,
     };
   }
@@ -233,9 +265,15 @@ export class Outbox {
     this.notify();
   }
 
-  /** Inserts the rows; on a full disk drops the oldest rows and tries again; else refuses them, counted. */
+  /**
+   * Inserts the rows. On a full disk: hands the reserve back to the filesystem (once), drops the
+   * oldest rows, folds the WAL into the database so it starts over in the space it has, and
+   * tries again; what still cannot be stored is refused, counted.
+   */
   private insert(rows: NewOutboxRow[], seq: number | undefined): boolean {
     const needed = rows.reduce((total, r) => total + r.bytes, 0);
+    if (this.lowDisk) this.takeReserve();
+    if (this.lowDisk) this.keepRoomInFile(needed);
     for (let attempt = 0; ; attempt++) {
       try {
         this.store.insert(rows, seq);
@@ -250,17 +288,94 @@ export class Outbox {
       } catch (err) {
         const message = (err as Error).message;
         if (isDiskFull(err) && attempt < DISK_FULL_ATTEMPTS) {
+          const released = this.enterLowDisk();
           const target = Math.max(needed * 4, this.bytes * DISK_FULL_DROP_SHARE, DISK_FULL_MIN_DROP_BYTES) * 2 ** attempt;
           const freed = this.tryDrop(target, 'diskFull');
+          this.restartWal();
           if (freed.rows > 0) {
             this.options.logger.warn({ droppedRows: freed.rows, droppedBytes: freed.bytes, attempt }, 'disk full: dropped the oldest outbox rows to make room');
             continue;
           }
+          // The drop may have failed for want of the very space the reserve just gave back.
+          if (released > 0) continue;
         }
         this.refuse(rows.length, isDiskFull(err) ? `disk full: ${message}` : `storage error: ${message}`);
         return false;
       }
     }
+  }
+
+  /** Gives the reserve's space to SQLite and keeps to the file's own space from now on; returns the bytes freed. */
+  private enterLowDisk(): number {
+    const reserve = this.options.diskReserve;
+    const released = reserve ? reserve.release() : 0;
+    if (!this.lowDisk) {
+      this.lowDisk = true;
+      this.lastReserveAttempt = this.options.clock();
+      this.options.logger.warn({ releasedReserveBytes: released }, 'disk full: outbox released its reserve and now keeps to the space its file has, dropping the oldest rows to make room');
+    }
+    return released;
+  }
+
+  /**
+   * Low disk: the insert must fit in pages the file already has, or in space the filesystem has
+   * beyond one WAL cycle. Were it to grow the file into the last free bytes, the next WAL
+   * checkpoint could not write those pages out, the WAL could not start over, and the outbox
+   * would end up unable even to delete. So free pages are made first, oldest rows out.
+   */
+  private keepRoomInFile(needed: number): void {
+    try {
+      const free = freeBytesInFile(this.options.db);
+      const wanted = needed * 2 + LOW_DISK_MARGIN_BYTES;
+      if (free >= wanted) return;
+      // Space the filesystem still has beyond what the WAL may yet take may be used: the file
+      // can grow (each new page is written twice: in the WAL, then by the checkpoint).
+      if ((filesystemFreeBytes(this.options.db) ?? 0) >= walGrowthLeft(this.options.db) + 2 * wanted) return;
+      // One margin more than wanted: drops come in chunks, not on every commit, and the rows
+      // held stay at what the file can take instead of shrinking on each round.
+      const removed = this.tryDrop(wanted + LOW_DISK_MARGIN_BYTES - free, 'diskFull');
+      this.restartWal();
+      this.lowDiskDropped += removed.rows;
+      const now = this.options.clock();
+      if (this.lowDiskDropped > 0 && now - this.lowDiskLoggedAt >= LOW_DISK_LOG_EVERY_MS) {
+        this.options.logger.warn({ droppedRows: this.lowDiskDropped, heldRows: this.depth }, 'low disk: dropped the oldest outbox rows to make room within the file');
+        this.lowDiskDropped = 0;
+        this.lowDiskLoggedAt = now;
+      }
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'low disk: could not make room within the outbox file');
+    }
+  }
+
+  /** Copies the WAL into the database and has the next write start the WAL over: no new WAL space needed. */
+  private restartWal(): void {
+    try {
+      this.options.db.pragma('wal_checkpoint(RESTART)');
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'outbox WAL checkpoint failed');
+    }
+  }
+
+  /** Takes the reserve (back); while the disk is low, tried at most every `reserveRetryMs`. */
+  private takeReserve(): void {
+    const reserve = this.options.diskReserve;
+    if (!reserve) {
+      this.lowDisk = false;
+      return;
+    }
+    const now = this.options.clock();
+    if (this.lowDisk && now - this.lastReserveAttempt < this.reserveRetryMs) return;
+    this.lastReserveAttempt = now;
+    let full: boolean;
+    try {
+      full = reserve.refill();
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message, file: reserve.file }, 'outbox could not write its disk reserve');
+      full = false;
+    }
+    if (full && this.lowDisk) this.options.logger.info({ reserveBytes: reserve.wantedBytes }, 'disk space back: outbox reserve restored');
+    if (!full && !this.lowDisk) this.options.logger.warn({ heldBytes: reserve.heldBytes(), wantedBytes: reserve.wantedBytes }, 'low disk: outbox could not take its full reserve');
+    this.lowDisk = !full;
   }
 
   private refuse(rows: number, reason: string): void {
