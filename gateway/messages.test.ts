@@ -76,6 +76,16 @@ describe('events and status', () => {
     });
   });
 
+  it('a full disk shows in the status: the storage error, if any, and low-disk mode', () => {
+    const outbox = { depth: 5000, bytes: 900_000, oldestAgeMs: 1000, dropped: { age: 0, size: 0, diskFull: 812, refused: 0 }, droppedTotal: 812 };
+    const low = statusSchema.parse(buildOnlineStatus({ ts: TS, startedAt: TS, devices: {}, outbox: { ...outbox, storageError: undefined, lowDisk: true } }));
+    expect(low).toMatchObject({ outboxLowDisk: true, outboxDroppedByCause: { diskFull: 812 } });
+    expect(low).not.toHaveProperty('outboxError');
+    const refusing = statusSchema.parse(buildOnlineStatus({ ts: TS, startedAt: TS, devices: {}, outbox: { ...outbox, storageError: 'disk full: database or disk is full', lowDisk: false } }));
+    expect(refusing).toMatchObject({ outboxError: 'disk full: database or disk is full' });
+    expect(refusing).not.toHaveProperty('outboxLowDisk');
+  });
+
   it('the last will has no time; the stopped status has one', () => {
     expect(statusSchema.parse(buildWillStatus())).toEqual({ v: 1, state: 'offline', reason: 'connection lost' });
     expect(statusSchema.parse(buildStoppedStatus(TS, 'gateway stopped'))).toEqual({ v: 1, state: 'offline', ts: TS, reason: 'gateway stopped' });

@@ -50,6 +50,7 @@ export interface OutboxFacts {
   dropped: Record<'age' | 'size' | 'diskFull' | 'refused', number>;
   droppedTotal: number;
   storageError: string | undefined;
+  lowDisk?: boolean;
 }
 
 export interface StatusFacts {
@@ -85,6 +86,7 @@ export function buildOnlineStatus(facts: StatusFacts): Status {
         outboxDropped: outbox.droppedTotal,
         outboxDroppedByCause: { ...outbox.dropped },
         ...(outbox.storageError !== undefined ? { outboxError: outbox.storageError.slice(0, 500) } : {}),
+        ...(outbox.lowDisk === true ? { outboxLowDisk: true as const } : {}),
       }
       : {}),
     ...(facts.lastSeq !== undefined ? { lastSeq: facts.lastSeq } : {}),

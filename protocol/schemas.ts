@@ -126,6 +126,11 @@ export const statusSchema = z.object({
     .optional(),
   /** A storage problem in force on the gateway (disk full, I/O error). */
   outboxError: z.string().max(500).optional(),
+  /**
+   * The gateway's disk filled: its outbox released its reserve and keeps to the space it has,
+   * dropping the oldest entries to take new ones (counted as diskFull). Absent when not.
+   */
+  outboxLowDisk: z.literal(true).optional(),
   /** Last sample sequence number taken: with the stored seqs it shows what has not arrived yet. */
   lastSeq: z.number().int().min(0).optional(),
   devicesOnline: z.number().int().min(0).optional(),

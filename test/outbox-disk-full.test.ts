@@ -141,6 +141,7 @@ describeSmallDisk('outbox on a really full disk (tmpfs)', () => {
     disk!.fill();
     next = await rig.enqueueRounds(next, 400);
     const stats = rig.outbox.stats();
+    process.stdout.write(`full disk, no reserve: ${JSON.stringify({ taken: next - 1, held: stats.depth, droppedDiskFull: stats.dropped.diskFull, refused: stats.dropped.refused })}\n`);
     expect(stats.dropped.refused).toBeGreaterThan(0);
     expect(stats.storageError).toMatch(/disk full/);
     expect(stats.depth + stats.dropped.diskFull + stats.dropped.refused).toBe(next - 1);
