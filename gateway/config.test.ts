@@ -24,7 +24,7 @@ describe('parseGatewaySettings', () => {
   it('bounds the outbox by default and lets the file set the bounds', () => {
     expect(parseGatewaySettings(valid).outbox).toEqual({
       maxBytes: 256 * 1024 * 1024, maxAgeMs: 7 * 86_400_000, window: 64, maxSamplesPerMessage: 1000,
-      maxMessageBytes: 240 * 1024, maxSnapshotBytes: 64 * 1024 * 1024, synchronous: 'full', drainOnStopMs: 2000,
+      maxMessageBytes: 240 * 1024, maxSnapshotBytes: 64 * 1024 * 1024, synchronous: 'full', diskReserveBytes: 8 * 1024 * 1024, drainOnStopMs: 2000,
     });
     expect(parseGatewaySettings({ ...valid, outbox: { window: 8, synchronous: 'normal' } }).outbox).toMatchObject({ window: 8, synchronous: 'normal', maxSamplesPerMessage: 1000 });
     expect(parseGatewaySettings({ ...valid, devices: undefined }).devices).toEqual([]);
