@@ -16,16 +16,32 @@ import { dropInfluxDatabase } from '../ingest/store-counts.js';
 import { analyzeSoak, type SoakAnalysis } from './analysis.js';
 import { benchmarkedSingleSampleRate } from './benchmarked-rate.js';
 import { runSoak } from './soak.js';
-import { parseSoakOptions, resolveRate, SOAK_USAGE, type SoakOptions } from './soak-options.js';
+import { parseSoakOptions, resolveRate, SOAK_USAGE, type RateChoice, type SoakOptions } from './soak-options.js';
 import { renderReliabilitySection, renderSoakSection, summaryLines, type SoakReportContext } from './soak-report.js';
 import type { TrendLimits } from './trend.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BENCHMARKS_DOC = path.join(REPO_ROOT, 'docs', 'BENCHMARKS.md');
-const RELIABILITY_DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
 const MEASURED_PACKAGES = ['aedes', 'mqtt', '@influxdata/influxdb-client'];
 /** A full GC in each Node process every 5 s: often enough for a trend, rare enough not to slow them (tens of ms each). */
 const LIVE_HEAP_EVERY_SAMPLES = 5;
+const FALLBACK_SHARE_OF_WRITTEN = 0.9;
+
+function describeFallback(choice: RateChoice): string {
+  return 'msgsPerSec' in choice
+    ? `${choice.msgsPerSec.toLocaleString('en-US')} msgs/s`
+    : `${Math.round(choice.shareOfBenchmark * 100)} % of the benchmark, or ${Math.round(FALLBACK_SHARE_OF_WRITTEN * 100)} % of what ingest wrote if that is lower`;
+}
+
+/**
+ * The second run's rate. A share of the benchmark alone can still be too fast for a
+ * machine busy with other work; what ingest actually wrote in the first run is what
+ * this machine sustains now, so a share given in % is capped at 90 % of that.
+ */
+function fallbackRate(choice: RateChoice, benchmarked: number | undefined, first: SoakAnalysis): number {
+  const chosen = resolveRate(choice, benchmarked);
+  if ('msgsPerSec' in choice || !Number.isFinite(first.writtenPerSec)) return chosen;
+  return Math.min(chosen, Math.floor((FALLBACK_SHARE_OF_WRITTEN * first.writtenPerSec) / 100) * 100);
+}
 
 async function main(): Promise<number> {
   let options: SoakOptions | 'help';
@@ -40,14 +56,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = Date.now();
+  const docsDir = options.docsDir ?? path.join(REPO_ROOT, 'docs');
+  const BENCHMARKS_DOC = path.join(docsDir, 'BENCHMARKS.md');
+  const RELIABILITY_DOC = path.join(docsDir, 'RELIABILITY.md');
   const benchmark = benchmarkedSingleSampleRate(await fs.readFile(BENCHMARKS_DOC, 'utf8').catch(() => ''));
   const rate = resolveRate(options.rate, benchmark?.msgsPerSec);
-  const fallbackRate = options.fallback ? resolveRate(options.fallback, benchmark?.msgsPerSec) : undefined;
   const limits: TrendLimits = { heapMiBPerMin: options.heapLimitMiBPerMin, rssMiBPerMin: options.rssLimitMiBPerMin };
   const machine = await describeMachine(requireTool('influxd'));
   say(`Shaobing soak — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.influxdb}; load average ${machine.loadAverage.toFixed(2)}`);
   say(`target ${rate.toLocaleString('en-US')} msgs/s${benchmark ? ` (benchmark: ${benchmark.msgsPerSec.toLocaleString('en-US')})` : ''} for ${options.durationMs / 1000} s after ${options.warmupMs / 1000} s of warm-up` +
-    `${fallbackRate ? `; if not sustained, again at ${fallbackRate.toLocaleString('en-US')} msgs/s` : ''}`);
+    `${options.fallback ? `; if not sustained, again at ${describeFallback(options.fallback)}` : ''}`);
 
   const influxd = await startInfluxd();
   say(`influxd pid ${influxd.pid} on ${influxd.url}, data in ${influxd.dir}`);
@@ -61,10 +79,11 @@ async function main(): Promise<number> {
 
   const analyses: SoakAnalysis[] = [];
   try {
-    for (const msgsPerSec of [rate, fallbackRate]) {
-      if (msgsPerSec === undefined) break;
-      if (analyses.length > 0) {
-        if (analyses[0]!.sustained) break;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let msgsPerSec = rate;
+      if (attempt === 1) {
+        if (!options.fallback || analyses[0]!.sustained) break;
+        msgsPerSec = fallbackRate(options.fallback, benchmark?.msgsPerSec, analyses[0]!);
         say(`\n${rate.toLocaleString('en-US')} msgs/s was not sustained: running again at ${msgsPerSec.toLocaleString('en-US')} msgs/s`);
       }
       const database = `soak_${analyses.length + 1}`;

@@ -21,6 +21,8 @@ export interface SoakOptions {
   heapLimitMiBPerMin: number;
   rssLimitMiBPerMin: number;
   writeDoc: boolean;
+  /** Folder holding BENCHMARKS.md and RELIABILITY.md (default: the repository's docs/). */
+  docsDir?: string;
 }
 
 export const SOAK_DEFAULTS: Readonly<SoakOptions> = {
@@ -48,7 +50,8 @@ export const SOAK_USAGE = `usage: npm run soak -- [options]
   --window N        QoS 1 messages in flight per client (default 16)
   --heap-limit X    heap-floor growth that still counts as stable, MiB/min (default 2)
   --rss-limit X     RSS growth that still counts as a plateau, MiB/min (default 4)
-  --no-doc          do not rewrite docs/BENCHMARKS.md and docs/RELIABILITY.md`;
+  --no-doc          do not rewrite docs/BENCHMARKS.md and docs/RELIABILITY.md
+  --docs DIR        read and rewrite BENCHMARKS.md and RELIABILITY.md in DIR instead of docs/`;
 
 /** "10m", "45s", "1500ms" or a bare number of seconds → milliseconds. */
 export function parseDuration(text: string, name: string): number {
@@ -81,7 +84,7 @@ export function parseSoakOptions(argv: readonly string[], env: Record<string, st
     options: {
       duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' }, fallback: { type: 'string' },
       gateways: { type: 'string' }, devices: { type: 'string' }, window: { type: 'string' },
-      'heap-limit': { type: 'string' }, 'rss-limit': { type: 'string' }, 'no-doc': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'heap-limit': { type: 'string' }, 'rss-limit': { type: 'string' }, 'no-doc': { type: 'boolean' }, docs: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -104,6 +107,7 @@ export function parseSoakOptions(argv: readonly string[], env: Record<string, st
   if (values['heap-limit'] !== undefined) options.heapLimitMiBPerMin = positive(values['heap-limit'], '--heap-limit', false);
   if (values['rss-limit'] !== undefined) options.rssLimitMiBPerMin = positive(values['rss-limit'], '--rss-limit', false);
   if (values['no-doc']) options.writeDoc = false;
+  if (values.docs !== undefined) options.docsDir = values.docs;
   return options;
 }
 

@@ -83,6 +83,14 @@ function cpuRow(a: SoakAnalysis, context: SoakReportContext): string {
   return `| ${rateTitle(a, context)} | ${f(c.publishers)} | ${f(c.broker)} | ${f(c.ingest)} | ${f(c.influxd)} | ${f(c.runner)} | ${perMsg} | ${formatPercent(a.run.cpu.machineBusy)} | ${f(a.run.cpu.otherCores)} |`;
 }
 
+/** Where the readings that could not keep pace waited, which decides what memory growth means. */
+function backlogNote(a: SoakAnalysis): string {
+  if (a.brokerBacklog.end > SUSTAINED_BACKLOG_SECONDS * a.run.msgsPerSec) {
+    return ' The backlog sat in the broker (Aedes\' in-memory queue for ingest\'s session): memory growth in such a run is that queue, not a leak; judge memory by a sustained run.';
+  }
+  return ' The backlog did not reach the backend\'s memory: the broker acknowledged no faster than ingest wrote (TCP backpressure from ingest through the broker to the publishers), so the unsent readings waited in the publishers, as they would in the gateways\' outboxes.';
+}
+
 function readingLines(a: SoakAnalysis, context: SoakReportContext): string[] {
   const lines: string[] = [];
   const r = a.run;
@@ -92,7 +100,8 @@ function readingLines(a: SoakAnalysis, context: SoakReportContext): string[] {
   const lostText = a.lost === 0 && r.totals.stored === r.totals.acked
     ? `every one of the ${formatCount(r.totals.acked)} acknowledged readings is in InfluxDB, once (${formatCount(a.rewritten)} redelivered writes overwrote themselves)`
     : `${formatCount(a.lost)} acknowledged readings are missing from InfluxDB (stored ${formatCount(r.totals.stored)} of ${formatCount(r.totals.acked)})`;
-  lines.push(`  Loss: ${lostText}. Memory: ${a.memoryStable ? 'broker and ingest stable' : '**broker or ingest still growing**'} (live heap ${slope(a.memory.broker.heapSlope)} / ${slope(a.memory.ingest.heapSlope)} MiB/min, RSS ${slope(a.memory.broker.rssSlope)} / ${slope(a.memory.ingest.rssSlope)} MiB/min over the second half, broker / ingest); influxd RSS ${slope(a.memory.influxd?.rssSlope)} MiB/min.${r.error ? ` Error: ${r.error}.` : ''}`);
+  const queue = a.sustained ? '' : backlogNote(a);
+  lines.push(`  Loss: ${lostText}. Memory: ${a.memoryStable ? 'broker and ingest stable' : '**broker or ingest still growing**'} (live heap ${slope(a.memory.broker.heapSlope)} / ${slope(a.memory.ingest.heapSlope)} MiB/min, RSS ${slope(a.memory.broker.rssSlope)} / ${slope(a.memory.ingest.rssSlope)} MiB/min over the second half, broker / ingest); influxd RSS ${slope(a.memory.influxd?.rssSlope)} MiB/min.${queue}${r.error ? ` Error: ${r.error}.` : ''}`);
   return lines;
 }
 
@@ -108,7 +117,7 @@ export function renderSoakSection(analyses: readonly SoakAnalysis[], context: So
     `${first.gateways} MQTT.js clients, each logged in with its own gateway account (${first.devicesPerGateway} devices each), publish live single-sample ` +
     `telemetry (1 reading × 10 fields per message, stamped with the time it was taken, as gateways publish readings one by one) at QoS 1 on a shared ` +
     `schedule at the target rate, at most ${first.window} messages in flight per client. The broker (broker/, Aedes, with ingest's durable session) delivers them to ingest ` +
-    '(ingest/service.ts, default settings, PUBACK only after the write) on a throwaway InfluxDB 1.6. The first minutes of load are a warm-up; then memory ' +
+    '(ingest/service.ts, default settings, PUBACK only after the write) on a throwaway InfluxDB 1.6. After a warm-up, memory ' +
     `(RSS and V8 heap used) of every process, and progress, are sampled every ${(first.sampleEveryMs / 1000).toFixed(0)} s. At the end the publishers stop, the ` +
     'soak waits until ingest has written every reading the broker acknowledged, and counts the readings in InfluxDB: lost = acknowledged but not stored.',
     '',
