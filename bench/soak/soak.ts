@@ -42,6 +42,7 @@ export interface SoakSettings {
 }
 
 const INGEST_CLIENT_ID = 'shaobing-ingest';
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * The children run compiled. From dist/ they sit next to this file; from source (under
@@ -170,7 +171,10 @@ export async function runSoak(settings: SoakSettings): Promise<SoakRun> {
     say(`  FAILED: ${error}`);
   } finally {
     for (const part of [parts.publishers, parts.ingest, parts.broker]) {
-      await part.call('close').catch(() => undefined);
+      // A clean close first (ingest acks its last batch, clients disconnect), but bounded: MQTT.js
+      // never ends a client with QoS 1 messages pending on a dead connection. Then stop by PID.
+      const closed = new AbortController();
+      await Promise.race([part.call('close').catch(() => undefined).finally(() => closed.abort()), delay(CLOSE_TIMEOUT_MS, closed.signal)]);
       await part.stop();
     }
   }
