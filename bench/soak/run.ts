@@ -16,11 +16,13 @@ import { dropInfluxDatabase } from '../ingest/store-counts.js';
 import { analyzeSoak, type SoakAnalysis } from './analysis.js';
 import { benchmarkedSingleSampleRate } from './benchmarked-rate.js';
 import { runSoak } from './soak.js';
+import type { SoakRun } from './soak-types.js';
 import { parseSoakOptions, resolveRate, SOAK_USAGE, type RateChoice, type SoakOptions } from './soak-options.js';
 import { renderReliabilitySection, renderSoakSection, summaryLines, type SoakReportContext } from './soak-report.js';
 import type { TrendLimits } from './trend.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SAVED_RUNS = path.join(REPO_ROOT, 'dist', 'soak-report.json');
 const MEASURED_PACKAGES = ['aedes', 'mqtt', '@influxdata/influxdb-client'];
 /** A full GC in each Node process every 5 s: often enough for a trend, rare enough not to slow them (tens of ms each). */
 const LIVE_HEAP_EVERY_SAMPLES = 5;
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
   const docsDir = options.docsDir ?? path.join(REPO_ROOT, 'docs');
   const BENCHMARKS_DOC = path.join(docsDir, 'BENCHMARKS.md');
   const RELIABILITY_DOC = path.join(docsDir, 'RELIABILITY.md');
+  if (options.from !== undefined) return renderSaved(options.from, options, BENCHMARKS_DOC, RELIABILITY_DOC);
   const benchmark = benchmarkedSingleSampleRate(await fs.readFile(BENCHMARKS_DOC, 'utf8').catch(() => ''));
   const rate = resolveRate(options.rate, benchmark?.msgsPerSec);
   const limits: TrendLimits = { heapMiBPerMin: options.heapLimitMiBPerMin, rssMiBPerMin: options.rssLimitMiBPerMin };
@@ -78,6 +81,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
 
   const analyses: SoakAnalysis[] = [];
+  const runs: SoakRun[] = [];
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       let msgsPerSec = rate;
@@ -93,6 +97,7 @@ async function main(): Promise<number> {
         window: options.window, sampleEveryMs: options.sampleEveryMs, liveHeapEverySamples: LIVE_HEAP_EVERY_SAMPLES, progressEveryMs: options.progressEveryMs,
         influx: { url: influxd.url, pid: influxd.pid }, database, tempDir, drainTimeoutMs: 10 * 60_000, say,
       });
+      runs.push(run);
       analyses.push(analyzeSoak(run, limits));
       // Its compactions would otherwise share the CPU with the next run.
       await dropInfluxDatabase(influxd.url, database).catch(() => undefined);
@@ -110,15 +115,36 @@ async function main(): Promise<number> {
     ...(benchmark && 'shareOfBenchmark' in options.rate ? { benchmarkRow: benchmark.row } : {}),
     ...(benchmark ? { benchmarkedRate: benchmark.msgsPerSec } : {}),
   };
+  await fs.writeFile(SAVED_RUNS, JSON.stringify({ runs, context } satisfies SavedSoak));
+  say(`\nsamples and figures saved in ${path.relative(process.cwd(), SAVED_RUNS)} (npm run soak -- --from ${path.relative(process.cwd(), SAVED_RUNS)} renders them again)`);
+  return report(analyses, context, options.writeDoc, BENCHMARKS_DOC, RELIABILITY_DOC);
+}
+
+/** What a soak saves, so its sections can be rendered again (new report code, other limits) without running it again. */
+interface SavedSoak {
+  runs: SoakRun[];
+  context: SoakReportContext;
+}
+
+async function report(analyses: SoakAnalysis[], context: SoakReportContext, writeDoc: boolean, benchmarksDoc: string, reliabilityDoc: string): Promise<number> {
   say('');
   for (const line of summaryLines(analyses, context)) say(line);
-  if (options.writeDoc) {
-    await writeBenchmarksSection(BENCHMARKS_DOC, renderSoakSection(analyses, context));
-    await writeBenchmarksSection(RELIABILITY_DOC, renderReliabilitySection(analyses, context));
-    say(`\nwrote "Sustained load" in ${path.relative(process.cwd(), BENCHMARKS_DOC)} and ${path.relative(process.cwd(), RELIABILITY_DOC)}`);
+  if (writeDoc) {
+    await writeBenchmarksSection(benchmarksDoc, renderSoakSection(analyses, context));
+    await writeBenchmarksSection(reliabilityDoc, renderReliabilitySection(analyses, context));
+    say(`\nwrote "Sustained load" in ${path.relative(process.cwd(), benchmarksDoc)} and ${path.relative(process.cwd(), reliabilityDoc)}`);
   }
-  say(`total time ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  say(`total time ${(context.totalMs / 60_000).toFixed(1)} min`);
   return analyses.every((a) => a.passed) ? 0 : 1;
+}
+
+async function renderSaved(file: string, options: SoakOptions, benchmarksDoc: string, reliabilityDoc: string): Promise<number> {
+  const saved = JSON.parse(await fs.readFile(file, 'utf8')) as SavedSoak;
+  const limits: TrendLimits = { heapMiBPerMin: options.heapLimitMiBPerMin, rssMiBPerMin: options.rssLimitMiBPerMin };
+  const runs = saved.runs.map((run) => ({ ...run, startedAt: new Date(run.startedAt) }));
+  const context = { ...saved.context, date: new Date(saved.context.date), limits };
+  say(`rendering the soak of ${context.date.toISOString()} from ${file}`);
+  return report(runs.map((run) => analyzeSoak(run, limits)), context, options.writeDoc, benchmarksDoc, reliabilityDoc);
 }
 
 process.exitCode = await main().catch((err: unknown) => {

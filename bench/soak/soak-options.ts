@@ -23,6 +23,8 @@ export interface SoakOptions {
   writeDoc: boolean;
   /** Folder holding BENCHMARKS.md and RELIABILITY.md (default: the repository's docs/). */
   docsDir?: string;
+  /** Render the sections from a saved soak (dist/soak-report.json) instead of running one. */
+  from?: string;
 }
 
 export const SOAK_DEFAULTS: Readonly<SoakOptions> = {
@@ -51,7 +53,8 @@ export const SOAK_USAGE = `usage: npm run soak -- [options]
   --heap-limit X    heap-floor growth that still counts as stable, MiB/min (default 2)
   --rss-limit X     RSS growth that still counts as a plateau, MiB/min (default 4)
   --no-doc          do not rewrite docs/BENCHMARKS.md and docs/RELIABILITY.md
-  --docs DIR        read and rewrite BENCHMARKS.md and RELIABILITY.md in DIR instead of docs/`;
+  --docs DIR        read and rewrite BENCHMARKS.md and RELIABILITY.md in DIR instead of docs/
+  --from FILE       do not run: render the sections again from a saved soak (dist/soak-report.json)`;
 
 /** "10m", "45s", "1500ms" or a bare number of seconds → milliseconds. */
 export function parseDuration(text: string, name: string): number {
@@ -84,7 +87,7 @@ export function parseSoakOptions(argv: readonly string[], env: Record<string, st
     options: {
       duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' }, fallback: { type: 'string' },
       gateways: { type: 'string' }, devices: { type: 'string' }, window: { type: 'string' },
-      'heap-limit': { type: 'string' }, 'rss-limit': { type: 'string' }, 'no-doc': { type: 'boolean' }, docs: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'heap-limit': { type: 'string' }, 'rss-limit': { type: 'string' }, 'no-doc': { type: 'boolean' }, docs: { type: 'string' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -108,6 +111,7 @@ export function parseSoakOptions(argv: readonly string[], env: Record<string, st
   if (values['rss-limit'] !== undefined) options.rssLimitMiBPerMin = positive(values['rss-limit'], '--rss-limit', false);
   if (values['no-doc']) options.writeDoc = false;
   if (values.docs !== undefined) options.docsDir = values.docs;
+  if (values.from !== undefined) options.from = values.from;
   return options;
 }
 

@@ -91,12 +91,22 @@ function backlogNote(a: SoakAnalysis): string {
   return ' The backlog did not reach the backend\'s memory: the broker acknowledged no faster than ingest wrote (TCP backpressure from ingest through the broker to the publishers), so the unsent readings waited in the publishers, as they would in the gateways\' outboxes.';
 }
 
+/** A rate that sank while the broker's queue grew: said in words, it is easy to miss in a table. */
+function declineNote(a: SoakAnalysis): string {
+  const rows = minuteRows(a);
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (!first || !last || rows.length < 3 || !(last.ackedPerSec < 0.75 * first.ackedPerSec) || last.backlog <= first.backlog) return '';
+  return ` The acknowledged rate sank from ${formatRate(first.ackedPerSec)} msgs/s in the first minute to ${formatRate(last.ackedPerSec)} in the last while the broker's queue for ingest grew from ${formatCount(first.backlog)} to ${formatCount(last.backlog)} readings: ` +
+    'the longer the queue, the dearer each delivery (the ingest benchmark notes that aedes-persistence scans its in-memory outgoing list on every delivery and PUBACK), so an overload feeds itself.';
+}
+
 function readingLines(a: SoakAnalysis, context: SoakReportContext): string[] {
   const lines: string[] = [];
   const r = a.run;
   lines.push(a.sustained
     ? `- **${rateTitle(a, context)}: sustained.** ${formatRate(a.ackedPerSec)} msgs/s acknowledged over ${minutes(r.durationMs)}; at the end ${formatCount(a.scheduleDeficit.end)} messages behind schedule and ${formatCount(a.brokerBacklog.end)} acknowledged but not yet written (a batch in flight).`
-    : `- **${rateTitle(a, context)}: not sustained on this machine.** ${formatRate(a.ackedPerSec)} msgs/s acknowledged (${formatPercent(a.ackedPerSec / r.msgsPerSec)} of the target); at the end the publishers were ${formatCount(a.scheduleDeficit.end)} messages behind schedule and ${formatCount(a.brokerBacklog.end)} acknowledged readings waited for ingest (backlog slope over the second half ${formatRate(a.brokerBacklog.slopePerMin)} per minute).`);
+    : `- **${rateTitle(a, context)}: not sustained on this machine.** ${formatRate(a.ackedPerSec)} msgs/s acknowledged (${formatPercent(a.ackedPerSec / r.msgsPerSec)} of the target); at the end the publishers were ${formatCount(a.scheduleDeficit.end)} messages behind schedule and ${formatCount(a.brokerBacklog.end)} acknowledged readings waited for ingest (backlog slope over the second half ${formatRate(a.brokerBacklog.slopePerMin)} per minute).${declineNote(a)}`);
   const lostText = a.lost === 0 && r.totals.stored === r.totals.acked
     ? `every one of the ${formatCount(r.totals.acked)} acknowledged readings is in InfluxDB, once (${formatCount(a.rewritten)} redelivered writes overwrote themselves)`
     : `${formatCount(a.lost)} acknowledged readings are missing from InfluxDB (stored ${formatCount(r.totals.stored)} of ${formatCount(r.totals.acked)})`;
