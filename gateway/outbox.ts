@@ -360,6 +360,8 @@ export class Outbox {
   private takeReserve(): void {
     const reserve = this.options.diskReserve;
     if (!reserve) {
+      // Nothing to take back, nothing to tell space from its absence: the next full disk is
+      // met as the first one was, by dropping when SQLite refuses.
       this.lowDisk = false;
       return;
     }
