@@ -11,8 +11,8 @@ const LIMITS = { heapMiBPerMin: 2, rssMiBPerMin: 4 };
 
 interface Shape {
   rate: number;
-  /** Share of the rate the system manages. */
-  keepsUp: number;
+  /** Share of the rate the system manages (at minute m of the run, when a function). */
+  keepsUp: number | ((minute: number) => number);
   /** Live-heap growth of ingest, MiB per minute. */
   ingestLeak: number;
   stored: (acked: number) => number;
@@ -23,11 +23,13 @@ function fakeRun({ rate, keepsUp, ingestLeak, stored }: Shape): SoakRun {
   const samples: SoakSample[] = [];
   for (let atMs = 5000; atMs <= 270_000; atMs += 5000) {
     const due = Math.floor((rate * atMs) / 1000);
-    const acked = Math.floor(due * keepsUp);
     const minute = atMs / 60_000;
+    const acked = Math.floor(due * (typeof keepsUp === 'number' ? keepsUp : keepsUp(minute)));
+    // A broker queue that grows with the shortfall.
+    const queued = 300 + Math.floor((due - acked) / 10);
     const memory = (heap: number, rss: number) => ({ rss: rss * MiB, heapUsed: heap * MiB, heapTotal: 2 * heap * MiB, external: 0, collected: false });
     samples.push({
-      atMs, due, published: acked + 50, acked, written: acked - 300, ingestPending: 300,
+      atMs, due, published: acked + 50, acked, written: acked - queued, ingestPending: 300,
       memory: { broker: memory(20, 110), ingest: memory(30 + ingestLeak * minute, 150 + ingestLeak * minute), publishers: memory(19, 100) },
       influxdRss: 200 * MiB,
       ...((atMs / 5000) % 2 === 0 ? { liveHeap: { broker: 20 * MiB, ingest: (30 + ingestLeak * minute) * MiB, publishers: 19 * MiB } } : {}),
@@ -83,8 +85,14 @@ describe('soak report', () => {
     expect(section).toMatch(/\| 12,400 msgs\/s \(100 % of the benchmark\) \| 4 min \| 6,820 \|.*\| \*\*no\*\* \|/);
     expect(section).toMatch(/\| 6,000 msgs\/s \(48 % of the benchmark\) \| 4 min \| 6,000 \|.*\| yes \|/);
     expect(section.match(/^### Memory at /gm)).toHaveLength(2);
-    expect(section).toContain('waited in the publishers');
+    expect(section).toContain('The backlog sat in the broker');
     expect(section.match(/^## /gm)).toHaveLength(1);
+    expect(section).not.toContain('sank');
+  });
+
+  it('says so when the rate sank while the broker queue grew', () => {
+    const sinking = analyzeSoak(fakeRun({ rate: 12_400, keepsUp: (minute) => 0.8 / (1 + minute / 2), ingestLeak: 0, stored: (n) => n }), LIMITS);
+    expect(renderSoakSection([sinking], context)).toMatch(/rate sank from [\d,]+ msgs\/s in the first minute to [\d,]+ in the last/);
   });
 
   it('renders the short RELIABILITY.md section with one line per run', () => {
