@@ -70,7 +70,8 @@ export function analyzeSoak(run: SoakRun, limits: TrendLimits): SoakAnalysis {
     unacknowledgedStored: Math.max(0, run.totals.stored - run.totals.acked),
     rewritten: Math.max(0, run.totals.written - run.totals.stored),
     memory, memoryStable,
-    passed: run.error === undefined && lost === 0 && run.totals.stored === run.totals.acked && run.totals.failed === 0 && memoryStable,
+    // Memory is judged on a sustained run only: while a backlog grows, the broker's queue grows with it by design.
+    passed: run.error === undefined && lost === 0 && run.totals.stored === run.totals.acked && run.totals.failed === 0 && (memoryStable || !sustained),
   };
 }
 
