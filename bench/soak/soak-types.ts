@@ -23,7 +23,8 @@ export interface SoakSample {
   ingestPending: number;
 }
 
-export interface SoakRun {
+/** How a soak is shaped: what it was asked to do, and what its record repeats. */
+export interface SoakShape {
   msgsPerSec: number;
   durationMs: number;
   warmupMs: number;
@@ -31,8 +32,11 @@ export interface SoakRun {
   devicesPerGateway: number;
   window: number;
   sampleEveryMs: number;
-  /** Every how many samples the live heap was taken. */
+  /** Every how many samples to force a full GC in the Node processes and take their live heap. */
   liveHeapEverySamples: number;
+}
+
+export interface SoakRun extends SoakShape {
   startedAt: Date;
   loadAverage: { start: number; end: number };
   samples: SoakSample[];

@@ -19,18 +19,9 @@ import type { IngestProcessApi, IngestProgress } from './ingest-process.js';
 import { emptyLatencies, latencyDifference, latencyQuantile, type LatencyCounts } from './latency-histogram.js';
 import type { LoadProcessApi, LoadProgress } from './load-process.js';
 import { ProcessHandle } from './process-rpc.js';
-import type { NodePart, SoakRun, SoakSample } from './soak-types.js';
+import type { NodePart, SoakRun, SoakSample, SoakShape } from './soak-types.js';
 
-export interface SoakSettings {
-  msgsPerSec: number;
-  durationMs: number;
-  warmupMs: number;
-  gateways: number;
-  devicesPerGateway: number;
-  window: number;
-  sampleEveryMs: number;
-  /** Every how many samples to force a full GC in the Node processes and take their live heap. */
-  liveHeapEverySamples: number;
+export interface SoakSettings extends SoakShape {
   progressEveryMs: number;
   influx: { url: string; pid: number | undefined };
   database: string;
