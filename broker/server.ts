@@ -10,6 +10,7 @@ import { AccessRefusal, createAccessHooks } from './access-hooks.js';
 import type { AccountDirectory } from './accounts.js';
 import { peerCertificateFacts, type PeerCertificateFacts } from './client-certificate.js';
 import type { DurableSession } from './durable-sessions.js';
+import { createBrokerPersistence } from './indexed-persistence.js';
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 import { createCounters, type BrokerCountersSnapshot } from './counters.js';
 import { CredentialVerifier, type CredentialVerifierOptions } from './credential-verifier.js';
@@ -143,6 +144,8 @@ export async function startBroker({ host = '127.0.0.1', port, accounts, logger, 
   });
 
   const aedes = await Aedes.createBroker({
+    // Outgoing queues indexed instead of scanned: a lagging ingest must not slow the broker down.
+    persistence: createBrokerPersistence(),
     connectTimeout: limits.connectTimeoutMs,
     preConnect: hooks.preConnect,
     authenticate: hooks.authenticate,
