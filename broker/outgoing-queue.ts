@@ -17,14 +17,14 @@ export interface QueuedPacket {
   messageId?: number | undefined;
 }
 
-const originKey = (packet: QueuedPacket): string | undefined =>
-  packet.brokerId === undefined || packet.brokerId === '' ? undefined : `${packet.brokerId}\u0000${String(packet.brokerCounter ?? 0)}`;
-
 export class OutgoingQueue<P extends QueuedPacket> {
   /** Entries in the order they were queued (a Map keeps insertion order; deletes are O(1)). */
   readonly #entries = new Map<number, P>();
-  /** Origin (broker id + counter) → entry: how a delivery finds the message it assigns an id to. */
-  readonly #byOrigin = new Map<string, number>();
+  /**
+   * Origin (broker id → broker counter) → entry: how a delivery finds the message it assigns an
+   * id to. Nested maps, not a joined string key: no string built per message.
+   */
+  readonly #byOrigin = new Map<string, Map<number, number>>();
   /**
    * Packet id → entries that were given it, oldest first. Ids wrap at 65535, and with Aedes
    * sending a whole backlog at once, two messages in flight can share one; the oldest is the
@@ -41,10 +41,7 @@ export class OutgoingQueue<P extends QueuedPacket> {
   enqueue(packet: P): void {
     const key = this.#nextKey++;
     this.#entries.set(key, packet);
-    const origin = originKey(packet);
-    // A second copy of one origin is left to the scan-free paths it can still take (by id):
-    // the array found only the first copy by origin as well.
-    if (origin !== undefined && !this.#byOrigin.has(origin)) this.#byOrigin.set(origin, key);
+    this.#rememberOrigin(packet, key);
     if (packet.messageId !== undefined) this.#indexMessageId(packet.messageId, key);
   }
 
@@ -54,22 +51,19 @@ export class OutgoingQueue<P extends QueuedPacket> {
    * message). Answers false when neither is queued.
    */
   update(packet: P): boolean {
-    const origin = originKey(packet);
-    if (origin !== undefined) {
-      const key = this.#byOrigin.get(origin);
-      if (key !== undefined) {
-        const entry = this.#entries.get(key)!;
-        entry.messageId = packet.messageId;
-        if (packet.messageId !== undefined) this.#indexMessageId(packet.messageId, key);
-        return true;
-      }
+    const sameOrigin = this.#originKey(packet);
+    if (sameOrigin !== undefined) {
+      const entry = this.#entries.get(sameOrigin)!;
+      entry.messageId = packet.messageId;
+      if (packet.messageId !== undefined) this.#indexMessageId(packet.messageId, sameOrigin);
+      return true;
     }
     if (packet.messageId === undefined) return false;
     const key = this.#firstWithMessageId(packet.messageId, (entry) => entry.brokerId !== packet.brokerId);
     if (key === undefined) return false;
     this.#forgetOrigin(this.#entries.get(key)!, key);
     this.#entries.set(key, packet);
-    if (origin !== undefined && !this.#byOrigin.has(origin)) this.#byOrigin.set(origin, key);
+    this.#rememberOrigin(packet, key);
     return true;
   }
 
@@ -85,6 +79,25 @@ export class OutgoingQueue<P extends QueuedPacket> {
     keys.shift();
     if (keys.length === 0) this.#byMessageId.delete(messageId);
     return entry;
+  }
+
+  /** The entry queued with this packet's origin, if its broker stamped one. */
+  #originKey(packet: P): number | undefined {
+    if (!packet.brokerId) return undefined;
+    return this.#byOrigin.get(packet.brokerId)?.get(packet.brokerCounter ?? 0);
+  }
+
+  #rememberOrigin(packet: P, key: number): void {
+    if (!packet.brokerId) return;
+    let counters = this.#byOrigin.get(packet.brokerId);
+    if (!counters) {
+      counters = new Map();
+      this.#byOrigin.set(packet.brokerId, counters);
+    }
+    // A second copy of one origin stays reachable by packet id only, as the array found only
+    // the first copy by origin as well.
+    const counter = packet.brokerCounter ?? 0;
+    if (!counters.has(counter)) counters.set(counter, key);
   }
 
   /** A copy of the queue, oldest first (Aedes streams it while the queue may change). */
@@ -124,7 +137,9 @@ export class OutgoingQueue<P extends QueuedPacket> {
   }
 
   #forgetOrigin(entry: P, key: number): void {
-    const origin = originKey(entry);
-    if (origin !== undefined && this.#byOrigin.get(origin) === key) this.#byOrigin.delete(origin);
+    if (!entry.brokerId) return;
+    const counters = this.#byOrigin.get(entry.brokerId);
+    const counter = entry.brokerCounter ?? 0;
+    if (counters?.get(counter) === key) counters.delete(counter);
   }
 }
