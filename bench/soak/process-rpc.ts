@@ -2,15 +2,10 @@
 // publishers), over Node's IPC channel. The parts run as processes of their own, as
 // in production, so each has its own heap and resident set to sample. A child serves
 // an object of async functions; the runner calls them by name. Every child also
-// answers `memory` (its process.memoryUsage()). Same shape as bench/ingest/thread-rpc.ts,
-// whose transport is a worker's message port.
+// answers `memory` (its process.memoryUsage()). The calls themselves: bench/rpc-calls.ts,
+// shared with bench/ingest/thread-rpc.ts, whose transport is a worker's message port.
 import { fork, type ChildProcess } from 'node:child_process';
-
-type Params<F> = F extends (...args: infer P) => unknown ? P : never;
-type Result<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
-
-interface Request { id: number; command: string; args: unknown[] }
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+import { answerCalls, PendingCalls, type CallReply, type CallRequest, type Params, type Result } from '../rpc-calls.js';
 
 export interface ProcessMemory {
   rss: number;
@@ -36,22 +31,7 @@ function ownMemory(collect = false): ProcessMemory {
 export function serveProcessApi(api: object): void {
   if (!process.send) throw new Error('serveProcessApi must run in a process forked with an IPC channel');
   const handlers: Record<string, (...args: unknown[]) => unknown> = { memory: ownMemory as (...args: unknown[]) => unknown, ...(api as Record<string, (...args: unknown[]) => unknown>) };
-  process.on('message', (request: Request) => {
-    const reply = (message: Reply): void => {
-      process.send?.(message);
-    };
-    const handler = handlers[request.command];
-    if (typeof handler !== 'function') {
-      reply({ id: request.id, ok: false, message: `unknown command "${request.command}"` });
-      return;
-    }
-    Promise.resolve()
-      .then(() => handler(...request.args))
-      .then(
-        (value) => reply({ id: request.id, ok: true, value }),
-        (err: unknown) => reply({ id: request.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
-      );
-  });
+  process.on('message', (request: CallRequest) => answerCalls(handlers, request, (reply) => { process.send?.(reply); }));
   // An orphaned child (the runner crashed or was killed) must not keep running.
   process.on('disconnect', () => process.exit(0));
 }
@@ -60,28 +40,21 @@ export function serveProcessApi(api: object): void {
 export class ProcessHandle<Api extends object> {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
-  private nextId = 1;
-  private failure: Error | undefined;
+  private readonly calls: PendingCalls;
 
   constructor(script: string, readonly name: string) {
     // stdout is the runner's progress; the children's logs (pino, warnings only) go to stderr.
     // Own execArgv: not the runner's (vitest's loaders), plus --expose-gc for memory(true).
     this.child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: ['--expose-gc'] });
-    this.child.on('message', (reply: Reply) => {
-      const call = this.pending.get(reply.id);
-      if (!call) return;
-      this.pending.delete(reply.id);
-      if (reply.ok) call.resolve(reply.value);
-      else call.reject(new Error(`${this.name}: ${reply.message}`));
-    });
+    this.calls = new PendingCalls(name, (request) => this.child.send(request));
+    this.child.on('message', (reply: CallReply) => this.calls.settle(reply));
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
-        this.failAll(new Error(`${this.name} process exited (${code ?? signal})`));
+        this.calls.failAll(new Error(`${this.name} process exited (${code ?? signal})`));
         resolve();
       });
       this.child.once('error', (err) => {
-        this.failAll(new Error(`${this.name} process failed: ${err.message}`));
+        this.calls.failAll(new Error(`${this.name} process failed: ${err.message}`));
         resolve();
       });
     });
@@ -92,12 +65,12 @@ export class ProcessHandle<Api extends object> {
   }
 
   call<K extends keyof Api & string>(command: K, ...args: Params<Api[K]>): Promise<Result<Api[K]>> {
-    return this.send(command, args) as Promise<Result<Api[K]>>;
+    return this.calls.send(command, args) as Promise<Result<Api[K]>>;
   }
 
   /** Its memory now; after a full GC with `collect`. */
   memory(collect = false): Promise<ProcessMemory> {
-    return this.send('memory', [collect]) as Promise<ProcessMemory>;
+    return this.calls.send('memory', [collect]) as Promise<ProcessMemory>;
   }
 
   /** SIGTERM by PID, SIGKILL if it has not exited within `graceMs`. */
@@ -108,20 +81,5 @@ export class ProcessHandle<Api extends object> {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
-  }
-
-  private send(command: string, args: unknown[]): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child.send({ id, command, args } satisfies Request);
-    });
-  }
-
-  private failAll(err: Error): void {
-    this.failure ??= err;
-    for (const call of this.pending.values()) call.reject(err);
-    this.pending.clear();
   }
 }
