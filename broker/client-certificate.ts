@@ -59,7 +59,7 @@ export interface BindingPolicy {
 
 const GATEWAY_URN_PREFIX = 'urn:shaobing:gateway:';
 
-/** The URN a gateway certificate carries (cli/pki.ts writes it; kept equal to gatewayIdentity there). */
+/** The URN a gateway certificate carries: `shaobing pki issue` writes it (cli/pki.ts), the broker checks it. */
 export function gatewayUrn(site: string, gateway: string): string {
   return `${GATEWAY_URN_PREFIX}${site}:${gateway}`;
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { gatewayUrn } from '../broker/client-certificate.js';
 import { idSchema } from '../protocol/index.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -144,7 +145,7 @@ export interface IssuedCertificate {
 
 /** The identity a gateway certificate carries: CN = the broker username, plus a URI SAN. */
 export function gatewayIdentity(site: string, gateway: string): { commonName: string; uri: string } {
-  return { commonName: `${site}.${gateway}`, uri: `urn:shaobing:gateway:${site}:${gateway}` };
+  return { commonName: `${site}.${gateway}`, uri: gatewayUrn(site, gateway) };
 }
 
 const dnsNamePattern = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
