@@ -4,13 +4,13 @@
 // Without the reserve the same disk makes it refuse readings: the reason the reserve exists.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.js';
 import { DiskReserve } from '../gateway/disk-reserve.js';
 import { openGatewayDatabase, type GatewayDatabase } from '../gateway/local-db.js';
 import { Outbox } from '../gateway/outbox.js';
 import { telemetrySchema, type Sample } from '../protocol/index.js';
-import { isCi } from './harness/tools.js';
+import { describeUnless } from './harness/tools.js';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from './harness/small-disk.js';
 
 const T0 = Date.UTC(2026, 11, 1, 6, 0, 0);
@@ -23,14 +23,6 @@ const RESERVE_RETRY_MS = 10_000;
 const ROUND = 50;
 
 const sampleAt = (seq: number): Sample => ({ ts: T0 + seq * 100, seq, values: { temperature: -20 + (seq % 400) / 10, humidity: 70 }, quality: 'good' });
-
-const unavailable = smallDiskUnavailable();
-const describeSmallDisk = unavailable === undefined ? describe : isCi()
-  ? (title: string) => describe(title, () => it('needs a tmpfs', () => { throw new Error(`${unavailable}; CI=true requires every integration test to run`); }))
-  : (title: string, body: () => void) => {
-    process.stderr.write(`[skipped] ${title}: ${unavailable}\n`);
-    describe.skip(title, body);
-  };
 
 let disk: SmallDisk | undefined;
 let db: GatewayDatabase | undefined;
@@ -79,7 +71,7 @@ function openRig(withReserve: boolean): Rig {
 
 const seqsOf = (payload: string | Buffer): number[] => telemetrySchema.parse(JSON.parse(payload.toString())).samples.map((s) => s.seq);
 
-describeSmallDisk('outbox on a really full disk (tmpfs)', () => {
+describeUnless(smallDiskUnavailable(), 'outbox on a really full disk (tmpfs)', () => {
   it.each([
     // A row takes about 370 bytes of the file here. Filled with a backlog: the file's 2000 rows
     // plus what the released reserve adds. Fresh: only the reserve's 1 MiB, of which the WAL

@@ -14,10 +14,10 @@ export interface SmallDisk {
   unmount(): void;
 }
 
-/** Why a tmpfs cannot be mounted here, or undefined when it can. */
-export function smallDiskUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'a tmpfs mount needs Linux';
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root (CI runs as root)';
+/** Why a tmpfs cannot be mounted here (for describeUnless), or undefined when it can. */
+export function smallDiskUnavailable(): { needs: string; reason: string } | undefined {
+  if (process.platform !== 'linux') return { needs: 'a tmpfs', reason: 'a tmpfs mount needs Linux' };
+  if (process.getuid?.() !== 0) return { needs: 'a tmpfs', reason: 'mounting a tmpfs needs root (CI runs as root)' };
   return undefined;
 }
 

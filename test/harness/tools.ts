@@ -51,19 +51,27 @@ export function isCi(): boolean {
  */
 export function describeWithTool(tools: string | string[], title: string, body: () => void): void {
   const missing = (Array.isArray(tools) ? tools : [tools]).filter((tool) => !toolAvailable(tool));
-  if (missing.length === 0) {
+  describeUnless(missing.length === 0 ? undefined : { needs: missing.join(', '), reason: missing.map(missingToolMessage).join('; ') }, title, body);
+}
+
+/**
+ * describe() for a suite that needs something of the machine (a tool, root for a tmpfs):
+ * `missing` undefined runs it; otherwise CI=true gets one failing test naming what is missing
+ * and why, and a local run skips the suite with the reason printed.
+ */
+export function describeUnless(missing: { needs: string; reason: string } | undefined, title: string, body: () => void): void {
+  if (missing === undefined) {
     describe(title, body);
     return;
   }
-  const reason = missing.map(missingToolMessage).join('; ');
   if (isCi()) {
     describe(title, () => {
-      it(`needs ${missing.join(', ')}`, () => {
-        throw new Error(`${reason}; CI=true requires every integration test to run`);
+      it(`needs ${missing.needs}`, () => {
+        throw new Error(`${missing.reason}; CI=true requires every integration test to run`);
       });
     });
     return;
   }
-  process.stderr.write(`[skipped] ${title}: ${reason}\n`);
+  process.stderr.write(`[skipped] ${title}: ${missing.reason}\n`);
   describe.skipIf(true)(title, body);
 }
